@@ -1,0 +1,40 @@
+import pytest
+
+from zoo_utils import profiles
+
+
+def test_every_notebook_has_every_profile():
+    for notebook, table in profiles.REGISTRY.items():
+        assert set(table) == set(profiles.PROFILE_NAMES), notebook
+
+
+def test_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="smoke, cpu, gpu"):
+        profiles.get("alexnet", "laptop")
+
+
+def test_unknown_notebook_is_an_error():
+    with pytest.raises(ValueError, match="alexnet"):
+        profiles.get("lenet", "cpu")
+
+
+def test_profile_falls_back_to_environment_then_cpu(monkeypatch):
+    monkeypatch.delenv("ZOO_PROFILE", raising=False)
+    assert profiles.resolve() == "cpu"
+    monkeypatch.setenv("ZOO_PROFILE", "gpu")
+    assert profiles.get("alexnet").dataset == "cifar10"
+    assert profiles.get("alexnet", "smoke").dataset == "mnistm-mini"   # the argument wins
+    monkeypatch.setenv("ZOO_PROFILE", "tpu")
+    with pytest.raises(ValueError, match="tpu"):
+        profiles.resolve()
+
+
+def test_overrides_replace_fields_only():
+    cfg = profiles.get("alexnet", "cpu", seeds=(7,))
+    assert cfg.seeds == (7,) and cfg.dataset == profiles.get("alexnet", "cpu").dataset
+
+
+def test_cpu_and_smoke_profiles_use_only_offline_data():
+    from zoo_utils.data import OFFLINE
+    for table in profiles.REGISTRY.values():
+        assert table["smoke"].dataset in OFFLINE and table["cpu"].dataset in OFFLINE

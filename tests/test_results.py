@@ -1,0 +1,32 @@
+import json
+import math
+
+import pytest
+
+from zoo_utils.results import Results, load_all
+
+
+def test_record_summarises_seeds_and_saves_json(tmp_path):
+    r = Results("alexnet", "cpu")
+    r.record("ReLU speed-up", "6x", [2.0, 3.0, 4.0], "partly", unit="x")
+    r.record("never", "25%", [math.nan, 5.0], "not at this scale")
+    table = r.table()
+    assert table.loc[0, "ours"] == "3 ± 1 x (n=3)"
+    assert "1 never reached" in table.loc[1, "ours"]
+    path = r.save(tmp_path)
+    saved = json.loads(path.read_text())
+    assert saved["profile"] == "cpu" and saved["claims"][0]["values"] == [2.0, 3.0, 4.0]
+    gathered = load_all(tmp_path)
+    assert list(gathered.claim) == ["ReLU speed-up", "never"]
+    assert "<table" in r._repr_html_()
+
+
+def test_save_goes_to_results_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_RESULTS_DIR", str(tmp_path / "run"))
+    path = Results("x", "smoke").record("c", "1", 1.0, "not assessed").save()
+    assert path.parent == tmp_path / "run"
+
+
+def test_unknown_verdict_is_refused():
+    with pytest.raises(ValueError, match="reproduced"):
+        Results("x", "cpu").record("c", "1", 1.0, "kind of")

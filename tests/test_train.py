@@ -1,0 +1,69 @@
+import math
+
+import pandas as pd
+import torch
+from torch import nn
+
+from zoo_utils import data, train
+from zoo_utils.models.alexnet import FourLayerCNN
+
+
+def tiny_run(seed, epochs=2):
+    train_set = data.load("mnistm-mini").subset(256, seed=0)
+    test_set = data.load("mnistm-mini", "test").subset(128, seed=0)
+    train.seed_all(seed)
+    model = FourLayerCNN("relu", widths=(4, 4, 8))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return train.fit(model, train_set, test_set, epochs=epochs, optimizer=optimizer,
+                     batch_size=32, seed=seed, device="cpu", progress=False)
+
+
+def test_history_has_one_row_per_epoch_with_every_column():
+    history = tiny_run(0)
+    assert isinstance(history, pd.DataFrame) and list(history.index) == [1, 2]
+    for column in ["train_loss", "train_error", "test_loss", "test_error", "lr", "seconds"]:
+        assert history[column].notna().all(), column
+    assert ((history.train_error >= 0) & (history.train_error <= 1)).all()
+
+
+def test_same_seed_same_numbers_on_cpu():
+    a, b = tiny_run(3), tiny_run(3)
+    pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
+    c = tiny_run(4)
+    assert not a.train_loss.equals(c.train_loss)
+
+
+def test_training_learns_a_separable_problem():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(512, 1, 4, 4, generator=g)
+    y = (x.mean((1, 2, 3)) > 0.5).long()
+    ds = data.ImageDataset(x, y, ["low", "high"])
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+    history = train.fit(model, ds, ds, epochs=30, batch_size=64, device="cpu", progress=False,
+                        optimizer=torch.optim.SGD(model.parameters(), lr=0.5))
+    assert history.train_error.iloc[-1] < history.train_error.iloc[0]
+    assert history.test_error.iloc[-1] < 0.1
+
+
+def test_scheduler_steps_every_iteration_and_lr_is_logged():
+    ds = data.ImageDataset(torch.rand(64, 1, 2, 2), torch.randint(0, 2, (64,)), ["a", "b"])
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[4], gamma=0.1)
+    history = train.fit(model, ds, epochs=3, optimizer=opt, scheduler=sched, batch_size=16,
+                        device="cpu", progress=False)
+    assert history.lr.tolist() == [1.0, 0.1, 0.1]          # 4 steps per epoch
+    assert "test_error" not in history
+
+
+def test_epochs_to_reach():
+    history = pd.DataFrame({"train_error": [0.8, 0.3, 0.2, 0.1]}, index=[1, 2, 3, 4])
+    assert train.epochs_to_reach(history, 0.25) == 3.0
+    assert math.isnan(train.epochs_to_reach(history, 0.05))
+
+
+def test_evaluate_restores_training_mode():
+    model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(4, 2)).train()
+    ds = data.ImageDataset(torch.rand(8, 1, 2, 2), torch.zeros(8, dtype=torch.long), ["a", "b"])
+    loss, error = train.evaluate(model, ds, device="cpu")
+    assert model.training and loss > 0 and 0 <= error <= 1

@@ -1,0 +1,28 @@
+"""Augmentation on whole tensor batches, so it runs wherever the batch lives (CPU or GPU)."""
+
+import torch
+import torch.nn.functional as F
+
+
+def random_crop(images, padding, generator=None):
+    """Zero-pad each side by `padding`, then cut a random crop of the original size per image."""
+    b, _, h, w = images.shape
+    padded = F.pad(images, (padding,) * 4)
+    offsets = torch.randint(0, 2 * padding + 1, (2, b), generator=generator).to(images.device)
+    rows = offsets[0, :, None] + torch.arange(h, device=images.device)   # (B, H)
+    cols = offsets[1, :, None] + torch.arange(w, device=images.device)   # (B, W)
+    batch = torch.arange(b, device=images.device)[:, None, None]
+    return padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
+def random_flip(images, generator=None):
+    """Mirror each image left-right with probability 1/2."""
+    flip = torch.rand(len(images), generator=generator).to(images.device) < 0.5
+    return torch.where(flip[:, None, None, None], images.flip(-1), images)
+
+
+def crop_and_flip(padding=4):
+    """The standard CIFAR augmentation (pad-4 random crop, random flip) as a batch function."""
+    def augment(images, generator=None):
+        return random_flip(random_crop(images, padding, generator), generator)
+    return augment

@@ -1,0 +1,64 @@
+"""The registry: every dataset name, how to load it and how to split it."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import offline, real
+from .core import DatasetUnavailable, ImageDataset, default_root, stratified_split
+
+DIGIT_CLASSES = [str(d) for d in range(10)]
+
+# name -> (loader returning (images, labels), number of training images in the fixed split)
+OFFLINE = {
+    "mnist-mini": (offline.mnist_mini, 4000),
+    "mnistm-mini": (offline.mnistm_mini, 4000),
+    "digits": (offline.digits, 1437),
+}
+REAL = tuple(real.SPECS)
+SPLITS = ("train", "test")
+
+
+def names():
+    """All dataset names: offline ones first."""
+    return list(OFFLINE) + list(REAL)
+
+
+def describe():
+    """One line per dataset, for error messages and the README."""
+    return "\n".join([f"  {n} (offline)" for n in OFFLINE] +
+                     [f"  {n} (torchvision; needs {real.SPECS[n].folder} under the data root)"
+                      for n in REAL])
+
+
+def load(name, split="train", root=None, split_seed=0):
+    """The `split` ("train" or "test") of dataset `name` as an `ImageDataset`.
+
+    Offline sets are split once, stratified, with `split_seed`; real sets use their official
+    splits and are read from `root` (default: `default_root()`).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose one of {SPLITS}")
+    if name in OFFLINE:
+        return _load_offline(name, split, split_seed)
+    if name in REAL:
+        images, labels, classes = real.load_arrays(name, split, Path(root or default_root()))
+        return ImageDataset(torch.from_numpy(images).float().div_(255), torch.from_numpy(labels),
+                            classes, name)
+    raise ValueError(f"unknown dataset {name!r}; the registry has:\n{describe()}")
+
+
+def _load_offline(name, split, split_seed):
+    loader, n_train = OFFLINE[name]
+    images, labels = loader()
+    train, test = stratified_split(labels, n_train, split_seed)
+    keep = train if split == "train" else test
+    images = images[keep]
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 255.0
+    return ImageDataset(torch.from_numpy(images), torch.from_numpy(labels[keep]), DIGIT_CLASSES,
+                        name)
+
+
+__all__ = ["DatasetUnavailable", "load", "names", "describe"]

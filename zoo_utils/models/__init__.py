@@ -1,0 +1,5 @@
+"""One module per paper: `zoo_utils.models.alexnet`, `zoo_utils.models.resnet`, ..."""
+
+from .summary import count_parameters, parameter_table
+
+__all__ = ["count_parameters", "parameter_table"]

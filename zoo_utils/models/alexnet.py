@@ -1,0 +1,109 @@
+"""AlexNet (Krizhevsky, Sutskever & Hinton, NIPS 2012) and the small nets of its experiments.
+
+- `AlexNet`: five convolutional and three fully connected layers. `variant="paper"` is the
+  two-GPU net of the paper (96-256-384-384-256 kernels, conv2/4/5 split into two groups, local
+  response normalisation after conv1 and conv2, about 61M parameters); `variant="torchvision"`
+  is the later single-GPU net (64-192-384-256-256) that torchvision ships, 61,100,840 parameters.
+- `FourLayerCNN`: the kind of small net behind Fig 1 (ReLU against tanh on CIFAR-10); the paper
+  does not describe it, so we follow cuda-convnet's CIFAR-10 layouts: three conv + pool stages
+  and a linear classifier.
+- `SmallAlexNet`: AlexNet's recipe (conv stages, overlapping max-pooling, two dropout FC layers)
+  shrunk for 32 x 32 images, for the pooling, dropout and nearest-neighbour experiments.
+"""
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+# (out channels, kernel, stride, padding, groups, LRN after, max-pool after) per conv layer
+CONV_LAYERS = {
+    "paper": [(96, 11, 4, 2, 1, True, True), (256, 5, 1, 2, 2, True, True),
+              (384, 3, 1, 1, 1, False, False), (384, 3, 1, 1, 2, False, False),
+              (256, 3, 1, 1, 2, False, True)],
+    "torchvision": [(64, 11, 4, 2, 1, False, True), (192, 5, 1, 2, 1, False, True),
+                    (384, 3, 1, 1, 1, False, False), (256, 3, 1, 1, 1, False, False),
+                    (256, 3, 1, 1, 1, False, True)],
+}
+
+
+def conv_stages(in_channels, layers, pool):
+    """Conv -> ReLU [-> LRN] [-> max-pool] for each row of a `CONV_LAYERS` table."""
+    modules = []
+    for out_channels, kernel, stride, padding, groups, lrn, pooled in layers:
+        modules += [nn.Conv2d(in_channels, out_channels, kernel, stride, padding, groups=groups),
+                    nn.ReLU(inplace=True)]
+        if lrn:  # the paper's constants: k=2, n=5, alpha=1e-4, beta=0.75
+            modules.append(nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0))
+        if pooled:
+            modules.append(pool())
+        in_channels = out_channels
+    return nn.Sequential(*modules)
+
+
+def classifier(in_features, hidden, num_classes, dropout):
+    """Dropout -> FC -> ReLU, twice, then the output layer: the last hidden layer is the feature."""
+    return nn.Sequential(
+        nn.Dropout(dropout), nn.Linear(in_features, hidden), nn.ReLU(inplace=True),
+        nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+        nn.Linear(hidden, num_classes))
+
+
+class AlexNet(nn.Module):
+    def __init__(self, num_classes=1000, variant="paper", dropout=0.5):
+        super().__init__()
+        if variant not in CONV_LAYERS:
+            raise ValueError(f"unknown AlexNet variant {variant!r}; choose one of {list(CONV_LAYERS)}")
+        layers = CONV_LAYERS[variant]
+        self.features = conv_stages(3, layers, lambda: nn.MaxPool2d(kernel_size=3, stride=2))
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.classifier = classifier(layers[-1][0] * 6 * 6, 4096, num_classes, dropout)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+class FourLayerCNN(nn.Module):
+    """Three conv(5x5) -> activation -> max-pool(3, 2) stages and a linear classifier."""
+
+    def __init__(self, activation="relu", widths=(32, 32, 64), in_channels=3, num_classes=10,
+                 image_size=32):
+        super().__init__()
+        act = ACTIVATIONS[activation]
+        modules = []
+        for width in widths:
+            modules += [nn.Conv2d(in_channels, width, 5, padding=2), act(),
+                        nn.MaxPool2d(3, 2, padding=1)]
+            in_channels = width
+            image_size = (image_size + 1) // 2
+        self.features = nn.Sequential(*modules)
+        self.classifier = nn.Linear(in_channels * image_size * image_size, num_classes)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+def pooling(overlapping):
+    """z=3, s=2 (the paper's overlapping pooling) or z=2, s=2 (the traditional kind)."""
+    return (lambda: nn.MaxPool2d(3, 2, padding=1)) if overlapping else (lambda: nn.MaxPool2d(2, 2))
+
+
+class SmallAlexNet(nn.Module):
+    """AlexNet for 32 x 32 images: three conv stages with pooling, two conv layers, two FC layers."""
+
+    def __init__(self, num_classes=10, width=32, hidden=256, overlapping_pool=True, dropout=0.5,
+                 in_channels=3):
+        super().__init__()
+        w = width
+        layers = [(w, 5, 1, 2, 1, False, True), (2 * w, 5, 1, 2, 1, False, True),
+                  (4 * w, 3, 1, 1, 1, False, False), (4 * w, 3, 1, 1, 1, False, False),
+                  (2 * w, 3, 1, 1, 1, False, True)]
+        self.features = conv_stages(in_channels, layers, pooling(overlapping_pool))
+        self.classifier = classifier(2 * w * 4 * 4, hidden, num_classes, dropout)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+    def embed(self, x):
+        """The last hidden layer's activations: the feature space of the paper's Fig 3."""
+        return self.classifier[:-1](torch.flatten(self.features(x), 1))

@@ -1,0 +1,45 @@
+"""One plotting style for the whole book."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+PALETTE = sns.color_palette("colorblind")
+
+
+def set_style():
+    """The book's look: seaborn's whitegrid, readable fonts, crisp inline figures."""
+    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "figure.figsize": (7, 4),
+                         "axes.titlesize": "medium", "legend.frameon": False})
+
+
+def error_curves(ax, curves, column="train_error", linestyle="-", label_prefix="", color=None):
+    """Draw error (in %) against epoch for a {label: [history, ...]} dict: mean line, min-max band."""
+    for i, (label, histories) in enumerate(curves.items()):
+        stacked = np.stack([h[column].to_numpy() for h in histories]) * 100
+        epochs = histories[0].index.to_numpy()
+        c = color or PALETTE[i % len(PALETTE)]
+        ax.plot(epochs, stacked.mean(0), linestyle, color=c, label=f"{label_prefix}{label}")
+        if len(histories) > 1:
+            ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=c, alpha=0.15, lw=0)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("error (%)")
+    return ax
+
+
+def image_grid(images, titles=None, ncols=8, size=1.2, axes=None):
+    """Show (N, C, H, W) images in [0, 1] on a grid; returns the figure."""
+    n = len(images)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            img = images[i].detach().cpu().permute(1, 2, 0).numpy()
+            ax.imshow(img.squeeze(-1) if img.shape[-1] == 1 else img,
+                      cmap="gray" if img.shape[-1] == 1 else None, vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,72 @@
+"""The three profiles of every notebook, as data.
+
+`get(notebook, profile)` returns that notebook's config at `smoke` (CI: every code path, tiny
+data), `cpu` (a laptop: the offline datasets, about 5 minutes on 2 cores) or `gpu` (the paper's
+dataset and scale). `profile=None` reads $ZOO_PROFILE and falls back to `cpu`.
+"""
+
+import os
+from dataclasses import dataclass, replace
+
+PROFILE_NAMES = ("smoke", "cpu", "gpu")
+DEFAULT_PROFILE = "cpu"
+
+
+@dataclass(frozen=True)
+class AlexNetConfig:
+    dataset: str
+    n_train: int | None          # None: the whole training split
+    n_test: int | None
+    seeds: tuple
+    batch_size: int = 128
+    # Fig 1: the four-layer CNN, ReLU against tanh, each at its own best learning rate
+    fig1_widths: tuple = (16, 16, 32)
+    fig1_lrs: tuple = (0.003, 0.01, 0.03, 0.1)
+    fig1_sweep_epochs: int = 10
+    fig1_epochs: int = 15
+    fig1_threshold: float = 0.25
+    fig1_inits: tuple = ("default", "scaled")
+    # overlapping pooling, dropout and Fig 3's neighbours: a small AlexNet
+    small_width: int = 16
+    small_hidden: int = 256
+    small_lr: float = 0.02
+    small_epochs: int = 10
+    augment: bool = False
+    n_queries: int = 5
+    n_neighbours: int = 6
+    minutes: str = ""                # expected running time, stated at the top of the page
+
+
+ALEXNET = {
+    "smoke": AlexNetConfig(dataset="mnistm-mini", n_train=256, n_test=128, seeds=(0, 1),
+                           fig1_widths=(4, 4, 8), fig1_lrs=(0.01, 0.1), fig1_sweep_epochs=1,
+                           fig1_epochs=2, small_width=4, small_hidden=16, small_epochs=1,
+                           n_queries=2, n_neighbours=3, minutes="under a minute"),
+    "cpu": AlexNetConfig(dataset="mnistm-mini", n_train=None, n_test=None, seeds=(0, 1, 2),
+                         minutes="about 5 minutes on 2 cores"),
+    "gpu": AlexNetConfig(dataset="cifar10", n_train=None, n_test=None, seeds=(0, 1, 2),
+                         fig1_widths=(32, 32, 64), fig1_lrs=(0.001, 0.003, 0.01, 0.03, 0.1),
+                         fig1_sweep_epochs=20, fig1_epochs=60, small_width=64,
+                         small_hidden=1024, small_epochs=40, augment=True,
+                         minutes="about 1 GPU-hour"),
+}
+
+REGISTRY = {"alexnet": ALEXNET}
+
+
+def resolve(profile=None):
+    """The profile name to use: the argument, else $ZOO_PROFILE, else `cpu`; checked."""
+    name = profile or os.environ.get("ZOO_PROFILE") or DEFAULT_PROFILE
+    if name not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILE_NAMES)}")
+    return name
+
+
+def get(notebook, profile=None, **overrides):
+    """`notebook`'s config at `profile`, with any fields overridden by keyword."""
+    if notebook not in REGISTRY:
+        raise ValueError(f"no profiles for notebook {notebook!r}; known: {', '.join(REGISTRY)}")
+    return replace(REGISTRY[notebook][resolve(profile)], **overrides)
+
+
+__all__ = ["PROFILE_NAMES", "get", "resolve", "AlexNetConfig"]

@@ -1,0 +1,82 @@
+"""Each notebook's reproduction table: claim, the paper's number, ours over seeds, verdict.
+
+A notebook records its claims in a `Results`, shows it as a table, and saves it as JSON beside
+the executed notebook (in $ZOO_RESULTS_DIR when the runner sets it) so that the book's
+scoreboard can gather every notebook's rows with `load_all`.
+"""
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+VERDICTS = ("reproduced", "partly", "not at this scale", "not assessed")
+
+
+@dataclass
+class Claim:
+    claim: str
+    paper: str
+    values: list = field(default_factory=list)   # one measurement per seed
+    unit: str = ""
+    verdict: str = "not assessed"
+    note: str = ""
+
+    @property
+    def ours(self):
+        """'mean ± std (n=k)' over the seeds; NaN runs (e.g. never reached) are counted apart."""
+        values = np.asarray(self.values, dtype=float)
+        finite = values[np.isfinite(values)]
+        if len(finite) == 0:
+            return f"none reached (n={len(values)})"
+        text = f"{finite.mean():.3g}"
+        if len(finite) > 1:
+            text += f" ± {finite.std(ddof=1):.2g}"
+        text += f" {self.unit}".rstrip() + f" (n={len(finite)}"
+        missing = len(values) - len(finite)
+        return text + (f", {missing} never reached)" if missing else ")")
+
+
+class Results:
+    def __init__(self, notebook, profile):
+        self.notebook = notebook
+        self.profile = profile
+        self.claims = []
+
+    def record(self, claim, paper, values, verdict, unit="", note=""):
+        if verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {verdict!r}; choose one of {VERDICTS}")
+        values = [float(v) for v in np.atleast_1d(values)]
+        self.claims.append(Claim(claim, str(paper), values, unit, verdict, note))
+        return self
+
+    def table(self):
+        return pd.DataFrame([{"claim": c.claim, "paper": c.paper, "ours": c.ours,
+                              "verdict": c.verdict} for c in self.claims])
+
+    def _repr_html_(self):
+        caption = f"{self.notebook}, profile <code>{self.profile}</code>"
+        return self.table().style.hide(axis="index").set_caption(caption).to_html()
+
+    def save(self, directory=None):
+        """Write `<notebook>.results.json` into `directory`, $ZOO_RESULTS_DIR or the cwd."""
+        directory = Path(directory or os.environ.get("ZOO_RESULTS_DIR", "."))
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.notebook}.results.json"
+        payload = {"notebook": self.notebook, "profile": self.profile,
+                   "claims": [asdict(c) | {"ours": c.ours} for c in self.claims]}
+        path.write_text(json.dumps(payload, indent=1))
+        return path
+
+
+def load_all(directory):
+    """Every saved claim under `directory` as one DataFrame (for the scoreboard)."""
+    rows = []
+    for path in sorted(Path(directory).rglob("*.results.json")):
+        saved = json.loads(path.read_text())
+        rows += [{"notebook": saved["notebook"], "profile": saved["profile"], **c}
+                 for c in saved["claims"]]
+    return pd.DataFrame(rows)

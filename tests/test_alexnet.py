@@ -3,7 +3,7 @@ import torchvision
 
 from zoo_utils import profiles
 from zoo_utils.models import count_parameters, parameter_table
-from zoo_utils.models.alexnet import AlexNet, FourLayerCNN, SmallAlexNet
+from zoo_utils.models.alexnet import AlexNet, Fig1CNN, SmallAlexNet
 
 
 def test_single_gpu_variant_matches_torchvision_exactly():
@@ -35,7 +35,7 @@ def test_paper_variant_has_about_sixty_million_parameters():
 
 def test_fig1_net_has_four_weight_layers_and_both_activations():
     for activation in ["relu", "tanh"]:
-        net = FourLayerCNN(activation)
+        net = Fig1CNN(activation)
         layers = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
         assert len(layers) == 4
         assert net(torch.rand(2, 3, 32, 32)).shape == (2, 10)
@@ -52,7 +52,7 @@ def test_overlapping_and_plain_pooling_nets_have_equal_size():
 def test_gpu_profile_models_take_a_training_step_on_real_shapes():
     cfg = profiles.get("alexnet", "gpu")
     x, y = torch.rand(4, 3, 32, 32), torch.randint(0, 10, (4,))   # CIFAR-10's shape
-    for model in [FourLayerCNN("tanh", cfg.fig1_widths),
+    for model in [Fig1CNN("tanh", cfg.fig1_widths),
                   SmallAlexNet(width=cfg.small_width, hidden=cfg.small_hidden)]:
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         loss = torch.nn.functional.cross_entropy(model(x), y)

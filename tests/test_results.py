@@ -23,7 +23,9 @@ def test_record_summarises_seeds_and_saves_json(tmp_path):
 
 def test_save_goes_to_results_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_RESULTS_DIR", str(tmp_path / "run"))
-    path = Results("x", "smoke").record("c", "1", 1.0, "not assessed").save()
+    r = Results("x", "smoke")
+    r.record("c", "1", 1.0, "not assessed")
+    path = r.save()
     assert path.parent == tmp_path / "run"
 
 

@@ -5,14 +5,14 @@ import torch
 from torch import nn
 
 from zoo_utils import data, train
-from zoo_utils.models.alexnet import FourLayerCNN
+from zoo_utils.models.alexnet import Fig1CNN
 
 
 def tiny_run(seed, epochs=2):
     train_set = data.load("mnistm-mini").subset(256, seed=0)
     test_set = data.load("mnistm-mini", "test").subset(128, seed=0)
     train.seed_all(seed)
-    model = FourLayerCNN("relu", widths=(4, 4, 8))
+    model = Fig1CNN("relu", widths=(4, 4, 8))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     return train.fit(model, train_set, test_set, epochs=epochs, optimizer=optimizer,
                      batch_size=32, seed=seed, device="cpu", progress=False)
@@ -67,3 +67,14 @@ def test_evaluate_restores_training_mode():
     ds = data.ImageDataset(torch.rand(8, 1, 2, 2), torch.zeros(8, dtype=torch.long), ["a", "b"])
     loss, error = train.evaluate(model, ds, device="cpu")
     assert model.training and loss > 0 and 0 <= error <= 1
+
+
+def test_nearest_neighbours_and_agreement():
+    from zoo_utils.features import embed, nearest_neighbours, neighbour_agreement
+    keys = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [1.0, 0.0]])
+    queries = torch.tensor([[0.2, 0.0], [9.0, 1.0]])
+    assert nearest_neighbours(queries, keys, 2).tolist() == [[0, 3], [1, 3]]
+    labels = torch.tensor([0, 1, 2, 0])
+    assert neighbour_agreement(queries, torch.tensor([0, 1]), keys, labels, 2) == 0.75
+    ds = data.ImageDataset(torch.rand(5, 1, 2, 2), torch.zeros(5, dtype=torch.long), ["a"])
+    assert embed(lambda x: x.flatten(1), ds, batch_size=2).shape == (5, 4)

@@ -51,7 +51,6 @@ class Results:
             raise ValueError(f"unknown verdict {verdict!r}; choose one of {VERDICTS}")
         values = [float(v) for v in np.atleast_1d(values)]
         self.claims.append(Claim(claim, str(paper), values, unit, verdict, note))
-        return self
 
     def table(self):
         return pd.DataFrame([{"claim": c.claim, "paper": c.paper, "ours": c.ours,

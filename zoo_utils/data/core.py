@@ -35,6 +35,10 @@ class ImageDataset(Dataset):
         return (f"ImageDataset({self.name!r}, {len(self)} images of {c}x{h}x{w}, "
                 f"{len(self.classes)} classes)")
 
+    def centred(self, mean, scale=255.0):
+        """The paper's only preprocessing: raw pixel values minus the training set's mean image."""
+        return ImageDataset((self.images - mean) * scale, self.labels, self.classes, self.name)
+
     def subset(self, n, seed=0):
         """A stratified subset of `n` images, the same for the same seed."""
         if n is None or n >= len(self):

@@ -26,7 +26,7 @@ class AlexNetConfig:
         ("PyTorch default init, inputs in [0, 1]", "default", "unit", (0.01, 0.03, 0.1)),
         ("cuda-convnet init, centred 0-255 inputs", "convnet", "centred", (0.003, 0.01, 0.03)),
     )
-    fig1_sweep_epochs: int = 6
+    fig1_sweep_epochs: int = 5
     fig1_epochs: int = 10
     fig1_threshold: float = 0.25
     # overlapping pooling, dropout and Fig 3's neighbours: a small AlexNet
@@ -34,7 +34,7 @@ class AlexNetConfig:
     small_hidden: int = 256
     small_lr: float = 0.03
     small_weight_decay: float = 5e-4
-    small_epochs: int = 10
+    small_epochs: int = 8
     augment: bool = False
     n_queries: int = 6
     n_neighbours: int = 7

@@ -160,7 +160,6 @@ def stage_book(profile, build, root=ROOT):
             shutil.copy2(executed, stage / relative)
     config = yaml.safe_load((root / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
-    config["title"] = f"{config.get('title', 'Book')}"
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return stage
 

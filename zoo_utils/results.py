@@ -32,12 +32,17 @@ class Claim:
         finite = values[np.isfinite(values)]
         if len(finite) == 0:
             return f"none reached (n={len(values)})"
-        text = f"{finite.mean():.3g}"
+        text = _number(finite.mean())
         if len(finite) > 1:
             text += f" ± {finite.std(ddof=1):.2g}"
         text += f" {self.unit}".rstrip() + f" (n={len(finite)}"
         missing = len(values) - len(finite)
         return text + (f", {missing} never reached)" if missing else ")")
+
+
+def _number(x):
+    """Counts in full with thousands separators, measurements to three significant figures."""
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.3g}"
 
 
 class Results:

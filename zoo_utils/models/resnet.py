@@ -1,0 +1,166 @@
+"""ResNet (He, Zhang, Ren & Sun, CVPR 2016): the ImageNet nets of Table 1 and the CIFAR nets of §4.2.
+
+A residual block computes y = F(x) + shortcut(x). Where F changes the shape (stride 2, more
+channels) the shortcut must too, in one of the paper's three ways:
+  A: identity, subsampled, with the extra channels zero-padded (no parameters);
+  B: a 1x1 projection where the shape changes, identity elsewhere (torchvision's choice);
+  C: a 1x1 projection on every block.
+`plain=True` drops the shortcut entirely: the plain nets of Fig 1 and Fig 6 have the same layers.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def conv3x3(in_channels, out_channels, stride=1):
+    return nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+
+
+def conv1x1(in_channels, out_channels, stride=1):
+    return nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
+
+
+class ZeroPadShortcut(nn.Module):
+    """Option A: keep every other pixel and pad the new channels with zeros."""
+
+    def __init__(self, stride, extra_channels):
+        super().__init__()
+        self.stride, self.extra = stride, extra_channels
+
+    def forward(self, x):
+        x = x[:, :, ::self.stride, ::self.stride]
+        return F.pad(x, (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2))
+
+
+def shortcut(option, in_channels, out_channels, stride):
+    """The shortcut of one block; `None` means identity."""
+    reshapes = stride != 1 or in_channels != out_channels
+    if option == "A":
+        return ZeroPadShortcut(stride, out_channels - in_channels) if reshapes else None
+    if option == "C" or (option == "B" and reshapes):
+        return nn.Sequential(conv1x1(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels))
+    if option not in ("A", "B", "C"):
+        raise ValueError(f"unknown shortcut option {option!r}; choose A, B or C")
+    return None
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convolutions (ResNet-18/34 and the CIFAR nets)."""
+    expansion = 1
+
+    def __init__(self, in_channels, channels, stride=1, option="B", plain=False):
+        super().__init__()
+        self.conv1, self.bn1 = conv3x3(in_channels, channels, stride), nn.BatchNorm2d(channels)
+        self.conv2, self.bn2 = conv3x3(channels, channels), nn.BatchNorm2d(channels)
+        self.plain = plain
+        self.downsample = None if plain else shortcut(option, in_channels, channels, stride)
+
+    def residual(self, x):
+        return self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+
+    def forward(self, x):
+        out = self.residual(x)
+        if not self.plain:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return F.relu(out)
+
+
+class Bottleneck(BasicBlock):
+    """1x1 reduce, 3x3, 1x1 expand by 4 (ResNet-50/101/152). `stride_on` places the stride on
+    the first 1x1 (the paper) or on the 3x3 (torchvision's "v1.5"); parameters are the same."""
+    expansion = 4
+
+    def __init__(self, in_channels, channels, stride=1, option="B", plain=False, stride_on="3x3"):
+        nn.Module.__init__(self)
+        s1, s3 = (stride, 1) if stride_on == "1x1" else (1, stride)
+        out_channels = channels * self.expansion
+        self.conv1, self.bn1 = conv1x1(in_channels, channels, s1), nn.BatchNorm2d(channels)
+        self.conv2, self.bn2 = conv3x3(channels, channels, s3), nn.BatchNorm2d(channels)
+        self.conv3, self.bn3 = conv1x1(channels, out_channels), nn.BatchNorm2d(out_channels)
+        self.plain = plain
+        self.downsample = None if plain else shortcut(option, in_channels, out_channels, stride)
+
+    def residual(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        return self.bn3(self.conv3(x))
+
+
+class ResNet(nn.Module):
+    """The ImageNet ResNets: 7x7 stem, four stages of blocks (64-512 channels), average pool, FC."""
+
+    def __init__(self, block, blocks_per_stage, num_classes=1000, option="B", plain=False,
+                 **block_kwargs):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        in_channels, stages = 64, []
+        for i, (channels, n) in enumerate(zip((64, 128, 256, 512), blocks_per_stage)):
+            layers = []
+            for j in range(n):
+                stride = 2 if i > 0 and j == 0 else 1
+                layers.append(block(in_channels, channels, stride, option, plain, **block_kwargs))
+                in_channels = channels * block.expansion
+            stages.append(nn.Sequential(*layers))
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(in_channels, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def resnet18(**kwargs):
+    return ResNet(BasicBlock, (2, 2, 2, 2), **kwargs)
+
+
+def resnet34(**kwargs):
+    return ResNet(BasicBlock, (3, 4, 6, 3), **kwargs)
+
+
+def resnet50(**kwargs):
+    return ResNet(Bottleneck, (3, 4, 6, 3), **kwargs)
+
+
+def resnet101(**kwargs):
+    return ResNet(Bottleneck, (3, 4, 23, 3), **kwargs)
+
+
+def resnet152(**kwargs):
+    return ResNet(Bottleneck, (3, 8, 36, 3), **kwargs)
+
+
+class CifarResNet(nn.Module):
+    """The CIFAR-10 nets of §4.2: 6n+2 layers, a 3x3 stem and three stages of n basic blocks
+    with 16, 32 and 64 channels (times `width` / 16), global average pool and a 10-way FC."""
+
+    def __init__(self, depth, plain=False, option="A", num_classes=10, width=16, in_channels=3):
+        super().__init__()
+        if (depth - 2) % 6:
+            raise ValueError(f"CIFAR ResNets have 6n+2 layers; {depth} is not of that form")
+        n = (depth - 2) // 6
+        widths = [width, 2 * width, 4 * width]
+        self.conv1, self.bn1 = conv3x3(in_channels, widths[0]), nn.BatchNorm2d(widths[0])
+        blocks, c = [], widths[0]
+        for i, w in enumerate(widths):
+            for j in range(n):
+                blocks.append(BasicBlock(c, w, 2 if i > 0 and j == 0 else 1, option, plain))
+                c = w
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(c, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(x.mean((2, 3)))
+
+
+def cifar_resnet(depth, plain=False, **kwargs):
+    """ResNet-`depth` for CIFAR (6n+2 layers); `plain=True` gives its twin without shortcuts."""
+    return CifarResNet(depth, plain, **kwargs)

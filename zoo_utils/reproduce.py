@@ -77,9 +77,10 @@ def select(names, root=ROOT):
 
 
 def fingerprint(notebook, profile):
-    """Hash of the notebook, every zoo_utils source file and the profile."""
+    """Hash of the notebook, the zoo_utils source a notebook can use, and the profile."""
     digest = hashlib.sha256(profile.encode())
-    for path in [notebook, *sorted(PACKAGE.rglob("*.py"))]:
+    sources = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "reproduce.py"]
+    for path in [notebook, *sources]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -108,7 +109,8 @@ def execute(run, profile, build, force=False, root=ROOT):
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "papermill", str(run.source), str(target), "-p", "PROFILE", profile,
-         "--cwd", str(run.source.parent), "--no-progress-bar", "-k", "python3"],
+         "--cwd", str(run.source.parent), "--no-progress-bar", "-k", "python3",
+         "--language", "python"],
         env=env, capture_output=True, text=True)
     run.minutes = (time.perf_counter() - start) / 60
     if proc.returncode == 0:
@@ -160,13 +162,28 @@ def stage_book(profile, build, root=ROOT):
             shutil.copy2(executed, stage / relative)
     config = yaml.safe_load((root / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    _bundle_mathjax(stage, config)
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return stage
 
 
+def _bundle_mathjax(stage, config):
+    """Serve MathJax from the book itself, so maths renders without network access."""
+    try:
+        import mathjax  # the django-static-mathjax package: MathJax 3's files, no Django needed
+    except ImportError:
+        return
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    shutil.copytree(es5, stage / "_static" / "mathjax", ignore=shutil.ignore_patterns("sre"))
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["html_static_path"] = ["_static"]
+    sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
+
+
 def build_book(profile, build, root=ROOT):
     stage = stage_book(profile, build, root)
-    proc = subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output",
+    build_cli = "from jupyter_book.cli.main import main; main()"
+    proc = subprocess.run([sys.executable, "-c", build_cli, "build", str(stage), "--path-output",
                            str(stage)], capture_output=True, text=True)
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n")

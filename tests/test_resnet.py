@@ -1,0 +1,58 @@
+import pytest
+import torch
+import torchvision
+
+from zoo_utils.models import count_macs, count_parameters
+from zoo_utils.models import resnet
+
+IMAGENET = [("resnet18", 11_689_512, 1.8), ("resnet34", 21_797_672, 3.6),
+            ("resnet50", 25_557_032, 3.8), ("resnet101", 44_549_160, 7.6),
+            ("resnet152", 60_192_808, 11.3)]
+
+
+@pytest.mark.parametrize("name, parameters, _gflops", IMAGENET)
+def test_parameter_counts_equal_torchvision(name, parameters, _gflops):
+    ours = getattr(resnet, name)()
+    assert count_parameters(ours) == parameters
+    assert count_parameters(getattr(torchvision.models, name)(weights=None)) == parameters
+
+
+@pytest.mark.parametrize("name, _parameters, gflops", IMAGENET)
+def test_table_1_flops_by_counting(name, _parameters, gflops):
+    kwargs = {"stride_on": "1x1"} if name in ("resnet50", "resnet101", "resnet152") else {}
+    macs = count_macs(getattr(resnet, name)(**kwargs), (3, 224, 224))
+    assert round(macs / 1e9, 1) == pytest.approx(gflops, abs=0.1)
+
+
+def test_same_weights_same_outputs_as_torchvision():
+    for name in ["resnet18", "resnet50"]:
+        ours, reference = getattr(resnet, name)().eval(), getattr(torchvision.models, name)().eval()
+        ours.load_state_dict(reference.state_dict())
+        x = torch.randn(1, 3, 224, 224)
+        with torch.no_grad():
+            torch.testing.assert_close(ours(x), reference(x))
+
+
+# 269,722 is given in the issue; 56 and 110 follow from the same per-block sums
+@pytest.mark.parametrize("depth, parameters", [(20, 269_722), (56, 853_018), (110, 1_727_962)])
+def test_cifar_resnets_and_plain_twins_have_equal_parameters(depth, parameters):
+    res, plain = resnet.cifar_resnet(depth), resnet.cifar_resnet(depth, plain=True)
+    assert count_parameters(res) == count_parameters(plain) == parameters
+    x = torch.rand(2, 3, 32, 32)
+    assert res(x).shape == plain(x).shape == (2, 10)
+
+
+def test_option_a_shortcut_pads_zeros_and_subsamples():
+    block = resnet.ZeroPadShortcut(stride=2, extra_channels=4)
+    x = torch.rand(1, 4, 6, 6)
+    y = block(x)
+    assert y.shape == (1, 8, 3, 3)
+    assert torch.equal(y[:, 2:6], x[:, :, ::2, ::2])
+    assert y[:, :2].abs().sum() == 0 and y[:, 6:].abs().sum() == 0
+
+
+def test_shortcut_options_differ_only_in_projections():
+    a, b, c = (count_parameters(resnet.resnet34(option=o)) for o in "ABC")
+    assert a < b < c
+    with pytest.raises(ValueError, match="6n\\+2"):
+        resnet.cifar_resnet(21)

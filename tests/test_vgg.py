@@ -1,0 +1,45 @@
+import pytest
+import torch
+import torchvision
+
+from zoo_utils.models import count_parameters
+from zoo_utils.models.vgg import CONFIGS, vgg, weight_layers
+
+
+@pytest.mark.parametrize("config, reference, expected", [
+    ("A", "vgg11", 132_863_336), ("B", "vgg13", 133_047_848),
+    ("D", "vgg16", 138_357_544), ("E", "vgg19", 143_667_240),
+])
+def test_parameter_counts_match_torchvision(config, reference, expected):
+    ours = vgg(config)
+    assert count_parameters(ours) == expected
+    assert count_parameters(getattr(torchvision.models, reference)(weights=None)) == expected
+
+
+def test_table_2_in_millions_and_depths():
+    millions = {c: round(count_parameters(vgg(c)) / 1e6) for c in ["A", "A-LRN", "B", "C", "D", "E"]}
+    assert millions == {"A": 133, "A-LRN": 133, "B": 133, "C": 134, "D": 138, "E": 144}
+    assert [weight_layers(c) for c in CONFIGS] == [11, 11, 13, 16, 16, 19]
+
+
+def test_same_weights_same_outputs_as_torchvision_vgg11():
+    ours, reference = vgg("A").eval(), torchvision.models.vgg11().eval()
+    ours.load_state_dict(reference.state_dict())
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), reference(x))
+
+
+def test_lrn_layer_only_in_a_lrn_and_unknown_config_refused():
+    has_lrn = lambda m: any(isinstance(l, torch.nn.LocalResponseNorm) for l in m.modules())
+    assert has_lrn(vgg("A-LRN")) and not has_lrn(vgg("A"))
+    with pytest.raises(ValueError, match="A-LRN"):
+        vgg("F")
+
+
+def test_reduced_width_runs_on_cifar_shapes():
+    model = vgg("E", num_classes=10, width=8, hidden=64, pooled=1)
+    x = torch.rand(2, 3, 32, 32)
+    loss = torch.nn.functional.cross_entropy(model(x), torch.tensor([0, 1]))
+    loss.backward()
+    assert torch.isfinite(loss)

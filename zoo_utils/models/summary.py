@@ -1,4 +1,4 @@
-"""Parameter counts, per layer and in total, for the architecture tables."""
+"""Parameter counts, per layer and in total, and multiply-adds, for the architecture tables."""
 
 import pandas as pd
 import torch
@@ -9,27 +9,30 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def parameter_table(model, input_shape):
-    """One row per layer with weights: output shape and parameter count, from a real forward."""
-    rows, hooks = [], []
-
-    def record(name):
-        def hook(module, _inputs, output):
-            rows.append({"layer": name, "type": type(module).__name__,
-                         "output shape": "x".join(map(str, output.shape[1:])),
-                         "parameters": count_parameters(module)})
-        return hook
-
-    for name, module in model.named_modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            hooks.append(module.register_forward_hook(record(name)))
+def _forward_with_hooks(model, input_shape, hook):
+    """One eval-mode forward of a zero image with `hook(name, module, output)` on every conv and
+    FC layer, in the order they run."""
+    handles = [module.register_forward_hook(lambda m, _i, out, name=name: hook(name, m, out))
+               for name, module in model.named_modules()
+               if isinstance(module, (nn.Conv2d, nn.Linear))]
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, *input_shape))
-    model.train(was_training)
-    for h in hooks:
-        h.remove()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape))
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+
+
+def parameter_table(model, input_shape):
+    """One row per layer with weights: output shape and parameter count, from a real forward."""
+    rows = []
+    _forward_with_hooks(model, input_shape, lambda name, module, output: rows.append(
+        {"layer": name, "type": type(module).__name__,
+         "output shape": "x".join(map(str, output.shape[1:])),
+         "parameters": count_parameters(module)}))
     table = pd.DataFrame(rows)
     table.loc[len(table)] = {"layer": "total", "type": "", "output shape": "",
                              "parameters": table["parameters"].sum()}
@@ -38,27 +41,15 @@ def parameter_table(model, input_shape):
 
 def count_macs(model, input_shape):
     """Multiply-adds of the conv and FC layers for one input (the papers' "FLOPs")."""
-    total, hooks = 0, []
+    total = 0
 
-    def conv_hook(module, _inputs, output):
+    def add(_name, module, output):
         nonlocal total
-        per_output = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-        total += output.numel() * per_output
-
-    def linear_hook(module, _inputs, output):
-        nonlocal total
-        total += output.numel() * module.in_features
-
-    for module in model.modules():
         if isinstance(module, nn.Conv2d):
-            hooks.append(module.register_forward_hook(conv_hook))
-        elif isinstance(module, nn.Linear):
-            hooks.append(module.register_forward_hook(linear_hook))
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        model(torch.zeros(1, *input_shape))
-    model.train(was_training)
-    for h in hooks:
-        h.remove()
+            kh, kw = module.kernel_size
+            total += output.numel() * module.in_channels // module.groups * kh * kw
+        else:
+            total += output.numel() * module.in_features
+
+    _forward_with_hooks(model, input_shape, add)
     return total

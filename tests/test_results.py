@@ -32,3 +32,15 @@ def test_save_goes_to_results_dir_from_environment(tmp_path, monkeypatch):
 def test_unknown_verdict_is_refused():
     with pytest.raises(ValueError, match="reproduced"):
         Results("x", "cpu").record("c", "1", 1.0, "kind of")
+
+
+def test_verdict_rules():
+    from zoo_utils.results import count_verdict, gain_verdict, no_gain_verdict
+    assert gain_verdict([2.0, 3.0, 2.5], "cpu") == "reproduced"
+    assert gain_verdict([2.0, -1.0, 1.0], "cpu") == "partly"
+    assert gain_verdict([-2.0, -1.0, 0.5], "cpu") == "not at this scale"
+    assert gain_verdict([2.0, 3.0, 2.5], "smoke") == "not assessed"
+    assert no_gain_verdict([0.5, -0.5, 0.2], "cpu") == "reproduced"
+    assert no_gain_verdict([2.0, 3.0, 2.5], "cpu") == "not at this scale"
+    assert count_verdict(60_965_224, 60e6) == "reproduced"
+    assert count_verdict(70e6, 60e6) == "partly"

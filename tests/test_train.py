@@ -78,3 +78,15 @@ def test_nearest_neighbours_and_agreement():
     assert neighbour_agreement(queries, torch.tensor([0, 1]), keys, labels, 2) == 0.75
     ds = data.ImageDataset(torch.rand(5, 1, 2, 2), torch.zeros(5, dtype=torch.long), ["a"])
     assert embed(lambda x: x.flatten(1), ds, batch_size=2).shape == (5, 4)
+
+
+def test_train_seeds_repeats_per_seed_and_warms_up():
+    ds = data.ImageDataset(torch.rand(64, 1, 2, 2), torch.randint(0, 2, (64,)), ["a", "b"])
+    make = lambda: nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    runs = train.train_seeds(make, [0, 1, 0], ds, ds, epochs=2, lr=0.1, warmup_epochs=1,
+                             batch_size=16, device="cpu", progress=False)
+    assert len(runs) == 3
+    assert runs[0][1].lr.tolist() == [0.1 / 4, 0.1]          # warm-up: 4 steps per epoch
+    pd.testing.assert_frame_equal(runs[0][1].drop(columns="seconds"),
+                                  runs[2][1].drop(columns="seconds"))
+    assert train.final(runs).shape == (3,)

@@ -62,7 +62,69 @@ ALEXNET = {
                          minutes="about 1 GPU-hour"),
 }
 
-REGISTRY = {"alexnet": ALEXNET}
+@dataclass(frozen=True)
+class VGGConfig:
+    dataset: str
+    n_train: int | None
+    n_test: int | None
+    seeds: tuple
+    epochs: int
+    batch_size: int = 128
+    lr: float = 0.05
+    milestones: tuple = ()               # iterations at which the rate is divided by 10
+    weight_decay: float = 5e-4
+    batch_norm: bool = True              # trains the small nets fast; the paper had none
+    stack_widths: tuple = (8, 16, 32)    # 3x3-stack against 7x7 nets
+    width: int = 8                       # VGG A/D/A-LRN: 8 gives 8-16-32-64-64 channels
+    hidden: int = 128                    # their FC width (4096 in the paper)
+    augment: bool = False
+    minutes: str = ""
+
+
+VGG = {
+    "smoke": VGGConfig(dataset="mnistm-mini", n_train=256, n_test=128, seeds=(0, 1), epochs=1,
+                       stack_widths=(4, 8, 8), width=4, hidden=16, minutes="under a minute"),
+    "cpu": VGGConfig(dataset="mnistm-mini", n_train=None, n_test=None, seeds=(0, 1, 2), epochs=8,
+                     milestones=(6 * 32,), minutes="about 5 minutes on 2 cores"),
+    "gpu": VGGConfig(dataset="cifar10", n_train=None, n_test=None, seeds=(0, 1, 2), epochs=40,
+                     lr=0.02, milestones=(30 * 391,), stack_widths=(64, 128, 256), width=64,
+                     hidden=512, augment=True,
+                     minutes="about 1 GPU-hour"),
+}
+
+@dataclass(frozen=True)
+class ResNetConfig:
+    dataset: str
+    n_train: int | None
+    n_test: int | None
+    seeds: tuple
+    epochs: int
+    depths: tuple = (20, 56)            # the degradation runs: each depth plain and residual
+    width: int = 8                      # 16 in the paper
+    batch_size: int = 32                # 128 in the paper
+    lr: float = 0.05                    # 0.1 in the paper
+    warmup_epochs: int = 1
+    milestones: tuple = ()              # iterations at which the rate is divided by 10
+    weight_decay: float = 1e-4
+    augment: bool = False
+    ablation_epochs: int = 4            # option A/B and basic/bottleneck at depth 20
+    minutes: str = ""
+
+
+RESNET = {
+    "smoke": ResNetConfig(dataset="mnistm-mini", n_train=128, n_test=64, seeds=(0, 1), epochs=1,
+                          depths=(8, 14), width=4, ablation_epochs=1, minutes="under a minute"),
+    "cpu": ResNetConfig(dataset="mnistm-mini", n_train=2000, n_test=None, seeds=(0, 1, 2),
+                        epochs=5, minutes="about 9 minutes on 2 cores"),
+    # the paper's recipe (§4.2): 45k/5k split, batch 128, lr 0.1 (/10 at 32k and 48k iterations,
+    # stop at 64k = 182 epochs), weight decay 1e-4, pad-4 crop and flip
+    "gpu": ResNetConfig(dataset="cifar10", n_train=45000, n_test=None, seeds=(0, 1, 2), epochs=182,
+                        depths=(20, 32, 44, 56, 110), width=16, batch_size=128, lr=0.1,
+                        milestones=(32000, 48000), augment=True, ablation_epochs=182,
+                        minutes="about 12 GPU-hours (an estimate, not measured)"),
+}
+
+REGISTRY = {"alexnet": ALEXNET, "vgg": VGG, "resnet": RESNET}
 
 
 def resolve(profile=None):

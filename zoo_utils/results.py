@@ -84,3 +84,28 @@ def load_all(directory):
         rows += [{"notebook": saved["notebook"], "profile": saved["profile"], **c}
                  for c in saved["claims"]]
     return pd.DataFrame(rows)
+
+
+def gain_verdict(gains, profile):
+    """For "X improves on Y": per-seed paired improvements (positive = the paper's direction).
+    Reproduced if the mean is positive and larger than its standard deviation across seeds;
+    partly if positive but within that spread; otherwise not at this scale."""
+    gains = np.asarray(gains, dtype=float)
+    if profile == "smoke":
+        return "not assessed"
+    spread = gains.std(ddof=1) if len(gains) > 1 else 0.0
+    if gains.mean() > 0 and gains.mean() > spread:
+        return "reproduced"
+    return "partly" if gains.mean() > 0 else "not at this scale"
+
+
+def no_gain_verdict(gains, profile):
+    """For "X brings no gain": reproduced unless X improves consistently (mean above its spread)."""
+    if profile == "smoke":
+        return "not assessed"
+    return "not at this scale" if gain_verdict(gains, profile) == "reproduced" else "reproduced"
+
+
+def count_verdict(ours, paper, tolerance=0.05):
+    """For a count the paper states (parameters, FLOPs): reproduced within `tolerance`."""
+    return "reproduced" if abs(ours - paper) / paper <= tolerance else "partly"

@@ -123,3 +123,39 @@ def epochs_to_reach(history, threshold, column="train_error"):
     """The first epoch at which `column` is at or below `threshold`; NaN if it never is."""
     reached = history.index[history[column] <= threshold]
     return float(reached[0]) if len(reached) else math.nan
+
+
+def step_schedule(warmup_steps=0, milestones=()):
+    """Learning-rate factor per iteration: linear warm-up, then divided by 10 at each milestone."""
+    def factor(step):
+        warm = min(1.0, (step + 1) / warmup_steps) if warmup_steps else 1.0
+        return warm * 0.1 ** sum(step >= m for m in milestones)
+    return factor
+
+
+def train_seeds(make_model, seeds, train_set, test_set=None, *, epochs, lr, momentum=0.9,
+                weight_decay=0.0, warmup_epochs=0, milestones=(), batch_size=128, desc="",
+                **fit_kwargs):
+    """Train a fresh `make_model()` per seed with SGD: a linear warm-up over the first
+    `warmup_epochs`, the rate divided by 10 at each of `milestones` (iterations). Returns
+    [(model, history), ...] in seed order."""
+    runs = []
+    warmup_steps = warmup_epochs * math.ceil(len(train_set) / batch_size)
+    for seed in seeds:
+        seed_all(seed)
+        model = make_model()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                                    weight_decay=weight_decay)
+        scheduler = (torch.optim.lr_scheduler.LambdaLR(optimizer, step_schedule(warmup_steps,
+                                                                                milestones))
+                     if warmup_steps or milestones else None)
+        history = fit(model, train_set, test_set, epochs=epochs, optimizer=optimizer,
+                      scheduler=scheduler, batch_size=batch_size, seed=seed,
+                      desc=f"{desc} seed {seed}".strip(), **fit_kwargs)
+        runs.append((model, history))
+    return runs
+
+
+def final(runs, column="test_error"):
+    """The last epoch's `column` of each run, in percent, as an array over seeds."""
+    return np.array([100 * history[column].iloc[-1] for _, history in runs])

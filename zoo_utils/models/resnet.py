@@ -136,20 +136,25 @@ def resnet152(**kwargs):
 
 class CifarResNet(nn.Module):
     """The CIFAR-10 nets of §4.2: 6n+2 layers, a 3x3 stem and three stages of n basic blocks
-    with 16, 32 and 64 channels (times `width` / 16), global average pool and a 10-way FC."""
+    with 16, 32 and 64 channels (times `width` / 16), global average pool and a 10-way FC.
+    `block="bottleneck"` uses n bottleneck blocks per stage instead (9n+2 layers; `width` sets
+    their inner width, the outputs are four times wider)."""
 
-    def __init__(self, depth, plain=False, option="A", num_classes=10, width=16, in_channels=3):
+    def __init__(self, depth, plain=False, option="A", num_classes=10, width=16, in_channels=3,
+                 block="basic"):
         super().__init__()
-        if (depth - 2) % 6:
-            raise ValueError(f"CIFAR ResNets have 6n+2 layers; {depth} is not of that form")
-        n = (depth - 2) // 6
-        widths = [width, 2 * width, 4 * width]
-        self.conv1, self.bn1 = conv3x3(in_channels, widths[0]), nn.BatchNorm2d(widths[0])
-        blocks, c = [], widths[0]
-        for i, w in enumerate(widths):
+        block = {"basic": BasicBlock, "bottleneck": Bottleneck}[block]
+        layers_per_block = 2 if block is BasicBlock else 3
+        if (depth - 2) % (3 * layers_per_block):
+            raise ValueError(f"CIFAR ResNets with {block.__name__} have "
+                             f"{3 * layers_per_block}n+2 layers; {depth} is not of that form")
+        n = (depth - 2) // (3 * layers_per_block)
+        self.conv1, self.bn1 = conv3x3(in_channels, width), nn.BatchNorm2d(width)
+        blocks, c = [], width
+        for i, w in enumerate([width, 2 * width, 4 * width]):
             for j in range(n):
-                blocks.append(BasicBlock(c, w, 2 if i > 0 and j == 0 else 1, option, plain))
-                c = w
+                blocks.append(block(c, w, 2 if i > 0 and j == 0 else 1, option, plain))
+                c = w * block.expansion
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(c, num_classes)
         for m in self.modules():

@@ -11,15 +11,16 @@ def count_parameters(model):
 
 def _forward_with_hooks(model, input_shape, hook):
     """One eval-mode forward of a zero image with `hook(name, module, output)` on every conv and
-    FC layer, in the order they run."""
+    FC layer, in the order they run. Shapes are all the hooks need, so the model may live on the
+    meta device."""
     handles = [module.register_forward_hook(lambda m, _i, out, name=name: hook(name, m, out))
                for name, module in model.named_modules()
                if isinstance(module, (nn.Conv2d, nn.Linear))]
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape))
+        with torch.no_grad():  # a model built under `torch.device("meta")` costs no compute
+            model(torch.zeros(1, *input_shape, device=next(model.parameters()).device))
     finally:
         model.train(was_training)
         for handle in handles:

@@ -59,3 +59,21 @@ def test_shortcut_options_differ_only_in_projections():
     assert a < b < c
     with pytest.raises(ValueError, match="6n\\+2"):
         resnet.cifar_resnet(21)
+
+
+def test_gpu_profile_recipe_and_nets_take_a_step():
+    from zoo_utils import profiles, train
+    cfg = profiles.get("resnet", "gpu")
+    assert cfg.n_train == 45000 and cfg.milestones == (32000, 48000) and cfg.batch_size == 128
+    assert cfg.epochs * -(-cfg.n_train // cfg.batch_size) >= 64000      # 64k iterations
+    factor = train.step_schedule(0, cfg.milestones)
+    assert [factor(s) for s in (0, 31999, 32000, 48000)] == pytest.approx([1, 1, 0.1, 0.01])
+    x, y = torch.rand(2, 3, 32, 32), torch.tensor([0, 9])
+    for depth in (cfg.depths[0], cfg.depths[-1]):
+        for plain in (True, False):
+            model = resnet.cifar_resnet(depth, plain, width=cfg.width)
+            optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9)
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            assert torch.isfinite(loss)

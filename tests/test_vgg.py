@@ -44,3 +44,19 @@ def test_reduced_width_runs_on_cifar_shapes():
     loss = torch.nn.functional.cross_entropy(model(x), torch.tensor([0, 1]))
     loss.backward()
     assert torch.isfinite(loss)
+
+
+def test_gpu_profile_nets_take_a_training_step_on_cifar_shapes():
+    from zoo_utils import profiles
+    from zoo_utils.models.vgg import KernelStackNet
+    cfg = profiles.get("vgg", "gpu")
+    x, y = torch.rand(2, 3, 32, 32), torch.tensor([3, 7])
+    for model in [KernelStackNet(3, 3, cfg.stack_widths, batch_norm=cfg.batch_norm),
+                  KernelStackNet(7, 1, cfg.stack_widths, batch_norm=cfg.batch_norm),
+                  vgg("D", 10, width=cfg.width, hidden=cfg.hidden, pooled=1,
+                      batch_norm=cfg.batch_norm)]:
+        optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9)
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        assert torch.isfinite(loss)

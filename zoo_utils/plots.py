@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 import seaborn as sns
 
 PALETTE = sns.color_palette("colorblind")
@@ -25,6 +26,7 @@ def error_curves(ax, curves, column="train_error", linestyle="-", label_prefix="
             ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=c, alpha=0.15, lw=0)
     ax.set_xlabel("epoch")
     ax.set_ylabel("error (%)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return ax
 
 

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-import yaml
+from zoo_utils.reproduce import toc_notebooks
 
 ROOT = Path(__file__).parent
 os.environ.setdefault("ZOO_PROFILE", "smoke")   # the notebooks' kernels inherit this
@@ -11,24 +11,7 @@ os.environ.setdefault("ZOO_PROGRESS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def _toc_files():
-    files = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.add((ROOT / f"{node['file']}.ipynb").resolve())
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-    return files
-
-
-BOOK_NOTEBOOKS = _toc_files()
+BOOK_NOTEBOOKS = {path.resolve() for path in toc_notebooks(ROOT).values()}
 
 
 def pytest_ignore_collect(collection_path, config):

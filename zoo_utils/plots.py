@@ -30,7 +30,7 @@ def error_curves(ax, curves, column="train_error", linestyle="-", label_prefix="
     return ax
 
 
-def image_grid(images, titles=None, ncols=8, size=1.2, axes=None):
+def image_grid(images, titles=None, ncols=8, size=1.2):
     """Show (N, C, H, W) images in [0, 1] on a grid; returns the figure."""
     n = len(images)
     nrows = (n + ncols - 1) // ncols

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from . import offline, real
-from .core import DatasetUnavailable, ImageDataset, default_root, stratified_split
+from .core import ImageDataset, default_root, stratified_split
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
 
@@ -60,5 +60,3 @@ def _load_offline(name, split, split_seed):
     return ImageDataset(torch.from_numpy(images), torch.from_numpy(labels[keep]), DIGIT_CLASSES,
                         name)
 
-
-__all__ = ["DatasetUnavailable", "load", "names", "describe"]

@@ -84,7 +84,6 @@ class Fig1CNN(nn.Module):
             image_size = (image_size + 1) // 2
         self.features = nn.Sequential(*modules)
         self.classifier = nn.Linear(in_channels * image_size * image_size, num_classes)
-        self.activation = activation
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.features(x), 1))

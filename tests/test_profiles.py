@@ -38,3 +38,11 @@ def test_cpu_and_smoke_profiles_use_only_offline_data():
     from zoo_utils.data import OFFLINE
     for table in profiles.REGISTRY.values():
         assert table["smoke"].dataset in OFFLINE and table["cpu"].dataset in OFFLINE
+
+
+def test_each_paper_has_a_profile_module_named_after_it():
+    from pathlib import Path
+    from zoo_utils.reproduce import toc_notebooks
+    home = Path(profiles.__file__).parent
+    assert set(profiles.REGISTRY) == {p.stem for p in home.glob("[!_]*.py")}
+    assert set(toc_notebooks()) <= set(profiles.REGISTRY)

@@ -44,3 +44,25 @@ def test_verdict_rules():
     assert no_gain_verdict([2.0, 3.0, 2.5], "cpu") == "not at this scale"
     assert count_verdict(60_965_224, 60e6) == "reproduced"
     assert count_verdict(70e6, 60e6) == "partly"
+
+
+def test_weakest_verdict_needs_every_condition():
+    from zoo_utils.results import weakest_verdict
+    assert weakest_verdict(["reproduced", "reproduced"]) == "reproduced"
+    assert weakest_verdict(["reproduced", "not at this scale"]) == "not at this scale"
+    assert weakest_verdict(["partly", "reproduced"]) == "partly"
+    assert weakest_verdict(["reproduced", "not assessed"]) == "not assessed"
+
+
+def test_hand_run_saves_under_build_not_beside_the_notebook(monkeypatch):
+    from zoo_utils import results
+    monkeypatch.delenv("ZOO_RESULTS_DIR", raising=False)
+    where = results.default_directory("cpu")
+    assert where.parts[-3:] == ("_build", "results", "cpu")
+
+
+def test_saved_results_carry_the_seed_offset(tmp_path):
+    r = Results("resnet", "cpu", seed=20)
+    r.record("c", "1", [1.0, 2.0], "partly")
+    r.save(tmp_path)
+    assert load_all(tmp_path).seed.tolist() == [20]

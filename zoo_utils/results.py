@@ -1,8 +1,9 @@
 """Each notebook's reproduction table: claim, the paper's number, ours over seeds, verdict.
 
 A notebook records its claims in a `Results`, shows it as a table, and saves it as JSON beside
-the executed notebook (in $ZOO_RESULTS_DIR when the runner sets it) so that the book's
-scoreboard can gather every notebook's rows with `load_all`.
+the executed notebook (in $ZOO_RESULTS_DIR, which the runner and the tests set) so that the
+book's scoreboard can gather every notebook's rows with `load_all`. A notebook run by hand in a
+checkout saves under `_build/results/<profile>/`, never beside the notebook itself.
 """
 
 import json
@@ -46,9 +47,10 @@ def _number(x):
 
 
 class Results:
-    def __init__(self, notebook, profile):
+    def __init__(self, notebook, profile, seed=0):
         self.notebook = notebook
         self.profile = profile
+        self.seed = seed          # the notebook's SEED: its runs used seeds SEED, SEED + 1, ...
         self.claims = []
 
     def record(self, claim, paper, values, verdict, unit="", note=""):
@@ -66,14 +68,23 @@ class Results:
         return self.table().style.hide(axis="index").set_caption(caption).to_html()
 
     def save(self, directory=None):
-        """Write `<notebook>.results.json` into `directory`, $ZOO_RESULTS_DIR or the cwd."""
-        directory = Path(directory or os.environ.get("ZOO_RESULTS_DIR", "."))
+        """Write `<notebook>.results.json` into `directory`, else $ZOO_RESULTS_DIR, else
+        `_build/results/<profile>/` of the checkout (the cwd outside one)."""
+        directory = Path(directory or os.environ.get("ZOO_RESULTS_DIR") or
+                         default_directory(self.profile))
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.notebook}.results.json"
-        payload = {"notebook": self.notebook, "profile": self.profile,
+        payload = {"notebook": self.notebook, "profile": self.profile, "seed": self.seed,
                    "claims": [asdict(c) | {"ours": c.ours} for c in self.claims]}
         path.write_text(json.dumps(payload, indent=1))
         return path
+
+
+def default_directory(profile):
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "_toc.yml").exists():
+        return checkout / "_build" / "results" / profile
+    return Path.cwd()
 
 
 def load_all(directory):
@@ -81,7 +92,8 @@ def load_all(directory):
     rows = []
     for path in sorted(Path(directory).rglob("*.results.json")):
         saved = json.loads(path.read_text())
-        rows += [{"notebook": saved["notebook"], "profile": saved["profile"], **c}
+        rows += [{"notebook": saved["notebook"], "profile": saved["profile"],
+                  "seed": saved.get("seed", 0), **c}
                  for c in saved["claims"]]
     return pd.DataFrame(rows)
 
@@ -104,6 +116,16 @@ def no_gain_verdict(gains, profile):
     if profile == "smoke":
         return "not assessed"
     return "not at this scale" if gain_verdict(gains, profile) == "reproduced" else "reproduced"
+
+
+def weakest_verdict(verdicts):
+    """One verdict for a finding tested under several conditions (data sizes, settings): it holds
+    only as far as it holds under every one of them."""
+    order = ["not at this scale", "partly", "reproduced"]
+    verdicts = list(verdicts)
+    if "not assessed" in verdicts:
+        return "not assessed"
+    return min(verdicts, key=order.index)
 
 
 def count_verdict(ours, paper, tolerance=0.05):

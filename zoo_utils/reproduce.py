@@ -1,12 +1,18 @@
 """Run the book's notebooks in batch with papermill, then (optionally) build the book.
 
-    python -m zoo_utils.reproduce [--profile smoke|cpu|gpu] [--jobs N] [--list] [--book] [NAME ...]
+    python -m zoo_utils.reproduce [--profile smoke|cpu|gpu] [--seed N ...] [--jobs N]
+                                  [--timeout MINUTES] [--list] [--book] [NAME ...]
 
-Executed copies go to `_build/runs/<profile>/` (never into `notebooks/`), each with its saved
-results beside it. A notebook whose file, `zoo_utils` source and profile are unchanged since
-its last successful run is skipped, so an interrupted batch resumes where it stopped. A failing
-notebook does not stop the others; the summary lists every notebook and the exit status is 1
-if any failed.
+Executed copies go to `_build/runs/<profile>/` (`_build/runs/<profile>-seed<N>/` for another
+seed offset), never into `notebooks/`, each with its saved results and its execution log beside
+it. A notebook whose file, `zoo_utils` source, profile and seed are unchanged since its last
+successful run is skipped, so an interrupted batch resumes where it stopped. While notebooks run,
+a line per notebook reports its cell, the elapsed time and the last successful run's time. A
+notebook that fails or overruns its time limit is stopped and marked in the summary; the others
+still run, and the exit status is 1.
+
+Several seed offsets (`--seed 0 20`) run every notebook once per offset, and the book's
+scoreboard shows whether each claim's verdict held across them.
 """
 
 import argparse
@@ -16,11 +22,14 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+import psutil
 import yaml
 
 from . import profiles
@@ -28,16 +37,26 @@ from .results import load_all
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
+RUNNER_MODULES = {"reproduce.py", "scoreboard.py"}   # not read by notebooks: not fingerprinted
+TIME_LIMITS = {"smoke": 10, "cpu": 60, "gpu": 24 * 60}   # minutes per notebook, by default
 
 
 @dataclass
 class Run:
     name: str
     source: Path
+    seed: int = 0
     status: str = "pending"
     minutes: float = 0.0
     claims: list = field(default_factory=list)
     error: str = ""
+    cell: int = 0            # the cell being executed (1-based, injected parameters included)
+    cells: int = 0
+    started: float = 0.0     # time.monotonic() at start
+
+    @property
+    def label(self):
+        return self.name if self.seed == 0 else f"{self.name} (SEED={self.seed})"
 
 
 def toc_notebooks(root=ROOT):
@@ -76,13 +95,18 @@ def select(names, root=ROOT):
     return chosen
 
 
-def fingerprint(notebook, profile):
-    """Hash of the notebook, the zoo_utils source a notebook can use, and the profile."""
-    digest = hashlib.sha256(profile.encode())
-    sources = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "reproduce.py"]
+def fingerprint(notebook, profile, seed=0):
+    """Hash of the notebook, the zoo_utils source a notebook can use, the profile and the seed."""
+    digest = hashlib.sha256(f"{profile}/{seed}".encode())
+    sources = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name not in RUNNER_MODULES]
     for path in [notebook, *sources]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def run_dir(build_root, profile, seed=0):
+    """Where one batch's executed notebooks go: runs/<profile>, or runs/<profile>-seed<N>."""
+    return Path(build_root) / "runs" / (profile if seed == 0 else f"{profile}-seed{seed}")
 
 
 def output_path(run, build, root=ROOT):
@@ -93,39 +117,144 @@ def output_path(run, build, root=ROOT):
     return build / relative
 
 
-def execute(run, profile, build, force=False, root=ROOT):
-    """Run one notebook with papermill in its own process; never raises."""
+class Timings:
+    """Seconds of each notebook's last successful run, per profile, kept across batches."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.lock = threading.Lock()
+
+    def get(self, profile, name):
+        return self._read().get(f"{profile}/{name}")
+
+    def put(self, profile, name, seconds):
+        with self.lock:
+            saved = self._read()
+            saved[f"{profile}/{name}"] = round(seconds, 1)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(saved, indent=1, sort_keys=True))
+
+    def _read(self):
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+
+def thread_env(jobs):
+    """Environment that gives each of `jobs` concurrent notebooks its share of the cores."""
+    threads = str(max(1, len(os.sched_getaffinity(0)) // max(1, jobs)))
+    return {name: threads for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                       "OPENBLAS_NUM_THREADS")}
+
+
+def execute(run, profile, build, *, force=False, jobs=1, limit=None, timings=None, root=ROOT):
+    """Run one notebook with papermill in its own process, stopping it after `limit` minutes;
+    never raises. Cell progress is tracked on `run`; the full log goes to `<name>.log`."""
     target = output_path(run, build, root)
     stamp = target.with_suffix(".stamp")
-    key = fingerprint(run.source, profile)
+    key = fingerprint(run.source, profile, run.seed)
     if not force and target.exists() and stamp.exists() and stamp.read_text() == key:
         run.status = "skipped (unchanged)"
         run.claims = _claims(target.parent, run.name)
         return run
     target.parent.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
+    (target.parent / f"{run.name}.results.json").unlink(missing_ok=True)   # no stale claims
     env = dict(os.environ, ZOO_RESULTS_DIR=str(target.parent), ZOO_PROGRESS="0",
-               ZOO_PROFILE=profile)
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "papermill", str(run.source), str(target), "-p", "PROFILE", profile,
-         "--cwd", str(run.source.parent), "--no-progress-bar", "-k", "python3",
-         "--language", "python"],
-        env=env, capture_output=True, text=True)
-    run.minutes = (time.perf_counter() - start) / 60
-    if proc.returncode == 0:
+               ZOO_PROFILE=profile, **thread_env(jobs))
+    run.cells = len(nbformat.read(run.source, as_version=4).cells) + 1   # + injected parameters
+    run.started = time.monotonic()
+    run.status = "running"
+    with open(target.with_suffix(".log"), "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "papermill", str(run.source), str(target), "-p", "PROFILE",
+             profile, "-p", "SEED", str(run.seed), "--cwd", str(run.source.parent),
+             "--no-progress-bar", "--log-output", "--log-level", "INFO", "-k", "python3",
+             "--language", "python"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        reader = threading.Thread(target=_follow, args=(proc.stderr, log, run), daemon=True)
+        reader.start()
+        try:
+            proc.wait(timeout=limit * 60 if limit else None)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            run.status = "TIMED OUT"
+            run.error = f"stopped after its limit of {limit:g} min, in cell {run.cell}/{run.cells}"
+        reader.join(timeout=30)
+    run.minutes = (time.monotonic() - run.started) / 60
+    if run.status == "running" and proc.returncode == 0:
         run.status = "ok"
         stamp.write_text(key)
-    else:
+        if timings is not None:
+            timings.put(profile, run.name, 60 * run.minutes)
+    elif run.status == "running":
         run.status = "FAILED"
-        run.error = _last_error(proc.stderr)
+        run.error = _last_error(target.with_suffix(".log").read_text())
     run.claims = _claims(target.parent, run.name)
     return run
 
 
-def _last_error(stderr):
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "papermill failed"
+def _follow(stream, log, run):
+    """Copy papermill's log to the notebook's log file, noting which cell is running."""
+    for line in stream:
+        log.write(line)
+        log.flush()
+        if "Executing Cell " in line:
+            number = line.split("Executing Cell ", 1)[1].split("-", 1)[0]
+            if number.isdigit():
+                run.cell = int(number)
+
+
+def _kill_tree(proc):
+    """Stop papermill and its kernel (which runs in a session of its own)."""
+    try:
+        family = psutil.Process(proc.pid).children(recursive=True) + [psutil.Process(proc.pid)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=30)
+    proc.wait()
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
+
+
+def progress_line(run, previous=None):
+    """One plain line (readable in a terminal and in a log file) about a running notebook."""
+    elapsed = time.monotonic() - run.started
+    line = f"  ... {run.label}: cell {run.cell}/{run.cells}, {_duration(elapsed)} elapsed"
+    if previous:
+        line += f", last successful run took {_duration(previous)}"
+    return line
+
+
+def report_progress(runs, profile, timings, every, stop):
+    """Print a progress line per running notebook: when its cell changes (at most every `every`
+    seconds) and at least once a minute."""
+    shown = {}
+    while not stop.wait(min(every, 5) if every else 1):
+        now = time.monotonic()
+        for run in runs:
+            if run.status != "running" or not run.cell:
+                continue
+            last_cell, last_time = shown.get(run.label, (None, 0.0))
+            if (run.cell != last_cell and now - last_time >= every) or now - last_time >= 60:
+                print(progress_line(run, timings.get(profile, run.name)), flush=True)
+                shown[run.label] = (run.cell, now)
+
+
+def _last_error(log):
+    lines = [line for line in log.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "Exception" in line]
+    return (errors or lines or ["papermill failed"])[-1][:300]
 
 
 def _claims(directory, name):
@@ -137,11 +266,11 @@ def _claims(directory, name):
 
 
 def summary(runs):
-    lines = [f"{'notebook':<24}{'status':<22}{'minutes':>8}  claims"]
+    lines = [f"{'notebook':<30}{'status':<22}{'minutes':>8}  claims"]
     for run in runs:
-        claims = run.claims or ([run.error] if run.error else ["-"])
-        lines.append(f"{run.name:<24}{run.status:<22}{run.minutes:>8.1f}  {claims[0]}")
-        lines += [f"{'':<56}{c}" for c in claims[1:]]
+        claims = ([run.error] if run.error else []) + run.claims or ["-"]
+        lines.append(f"{run.label:<30}{run.status:<22}{run.minutes:>8.1f}  {claims[0]}")
+        lines += [f"{'':<62}{c}" for c in claims[1:]]
     return "\n".join(lines)
 
 
@@ -197,7 +326,16 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="notebooks to run (names or .ipynb paths); default: all in _toc.yml")
     parser.add_argument("--profile", default="cpu", choices=profiles.PROFILE_NAMES)
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default 1)")
+    parser.add_argument("--seed", type=int, nargs="+", default=[0], metavar="N",
+                        help="seed offsets (the notebooks' SEED); several run every notebook once "
+                             "per offset, and the book is built from the first (default 0)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks run at once, sharing the cores between them (default 1)")
+    parser.add_argument("--timeout", type=float, metavar="MINUTES",
+                        help="stop a notebook after this long (default per profile: "
+                             + ", ".join(f"{p} {m} min" for p, m in TIME_LIMITS.items()) + ")")
+    parser.add_argument("--progress-every", type=float, default=10, metavar="SECONDS",
+                        help="report a running notebook's cell at most this often (default 10)")
     parser.add_argument("--list", action="store_true", help="list the notebooks and exit")
     parser.add_argument("--book", action="store_true", help="then build the HTML book")
     parser.add_argument("--force", action="store_true", help="rerun even unchanged notebooks")
@@ -210,23 +348,37 @@ def main(argv=None):
         for name, path in chosen.items():
             print(f"{name:<24}{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
         return 0
-    build = args.build_dir.resolve() / "runs" / args.profile
-    runs = [Run(name, path) for name, path in chosen.items()]
-    print(f"running {len(runs)} notebook(s) at profile {args.profile!r} into {build}")
+    build_root = args.build_dir.resolve()
+    limit = args.timeout if args.timeout is not None else TIME_LIMITS[args.profile]
+    timings = Timings(build_root / "runs" / "timings.json")
+    seeds = list(dict.fromkeys(args.seed))
+    runs = [Run(name, path, seed) for seed in seeds for name, path in chosen.items()]
+    print(f"running {len(runs)} notebook(s) at profile {args.profile!r}, seed offset(s) "
+          f"{', '.join(map(str, seeds))}, {args.jobs} at a time, {limit:g} min limit each, into "
+          f"{build_root / 'runs'}", flush=True)
+    stop = threading.Event()
+    reporter = threading.Thread(target=report_progress, daemon=True,
+                                args=(runs, args.profile, timings, args.progress_every, stop))
+    reporter.start()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for run in pool.map(lambda r: execute(r, args.profile, build, args.force), runs):
-            print(f"  {run.name}: {run.status} ({run.minutes:.1f} min)", flush=True)
+        futures = [pool.submit(execute, run, args.profile,
+                               run_dir(build_root, args.profile, run.seed), force=args.force,
+                               jobs=args.jobs, limit=limit, timings=timings) for run in runs]
+        for future in as_completed(futures):
+            run = future.result()
+            print(f"  {run.label}: {run.status} ({run.minutes:.1f} min)", flush=True)
+    stop.set()
     print("\n" + summary(runs))
-    failed = [r.name for r in runs if r.status == "FAILED"]
+    failed = [r.label for r in runs if r.status in ("FAILED", "TIMED OUT")]
     if args.book:
-        index = build_book(args.profile, build)
+        index = build_book(args.profile, run_dir(build_root, args.profile, seeds[0]))
         if index is None:
             print("the book did not build; see the messages above")
             return 1
         print(f"\nbook built: open file://{index}")
     if failed:
-        print(f"\n{len(failed)} notebook(s) failed: {', '.join(failed)}; executed copies with "
-              f"the error are under {build}")
+        print(f"\n{len(failed)} notebook(s) failed or timed out: {', '.join(failed)}; executed "
+              f"copies and logs are under {build_root / 'runs'}")
         return 1
     return 0
 

@@ -1,10 +1,13 @@
 """The batch runner: selection, skipping unchanged notebooks, surviving a broken one."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 
 import nbformat
+import psutil
 import pytest
 
 from zoo_utils import reproduce
@@ -12,9 +15,9 @@ from zoo_utils import reproduce
 ROOT = reproduce.ROOT
 
 
-def make_notebook(path, body):
+def make_notebook(path, body, params="PROFILE = None"):
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("PROFILE = None")
+    params = nbformat.v4.new_code_cell(params)
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(body)]
     nbformat.write(nb, path)
@@ -77,3 +80,52 @@ def test_fingerprint_changes_with_profile_and_notebook(tmp_path):
     before = reproduce.fingerprint(nb, "cpu")
     make_notebook(nb, "x = 2")
     assert reproduce.fingerprint(nb, "cpu") != before
+
+
+def test_overrunning_notebook_is_stopped_and_the_rest_run(tmp_path):
+    """--timeout stops a notebook (and its kernel) that runs too long; the batch goes on, and
+    --jobs gives each of the notebooks running at once its share of the cores."""
+    pid_file = tmp_path / "kernel.pid"
+    sleeper = make_notebook(tmp_path / "sleeper.ipynb", (
+        f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(300)"))
+    threads = make_notebook(tmp_path / "threads.ipynb", (
+        "import os, torch\nfrom zoo_utils.results import Results\n"
+        "r = Results('threads', PROFILE)\n"
+        "r.record('threads', '-', [int(os.environ['OMP_NUM_THREADS']), torch.get_num_threads()],"
+        " 'not assessed')\nr.save()"))
+    build = tmp_path / "build"
+    proc = run_cli("--profile", "smoke", "--jobs", "2", "--timeout", "0.25", "--build-dir", build,
+                   sleeper, threads)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "sleeper" in proc.stdout and "TIMED OUT" in proc.stdout and "limit of 0.25 min" in proc.stdout
+    saved = json.loads((build / "runs" / "smoke" / "extra" / "threads.results.json").read_text())
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    assert saved["claims"][0]["values"] == [share, share]
+    kernel = int(pid_file.read_text())
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
+
+
+def test_progress_lines_name_the_cell_and_the_last_run(tmp_path):
+    slow = make_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(3)")
+    build = tmp_path / "build"
+    first = run_cli("--profile", "smoke", "--progress-every", "0.5", "--build-dir", build, slow)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert re.search(r"\.\.\. slow: cell [23]/3, 0m0\ds elapsed", first.stdout), first.stdout
+    second = run_cli("--profile", "smoke", "--progress-every", "0.5", "--force", "--build-dir",
+                     build, slow)
+    assert "last successful run took 0m0" in second.stdout, second.stdout
+    assert "Executing Cell" in (build / "runs" / "smoke" / "extra" / "slow.log").read_text()
+
+
+def test_each_seed_offset_has_its_own_folder(tmp_path):
+    good = make_notebook(tmp_path / "seeded.ipynb", (
+        "from zoo_utils.results import Results\n"
+        "r = Results('seeded', PROFILE, seed=SEED)\nr.record('seed', '-', [SEED], 'not assessed')\n"
+        "r.save()"), params="PROFILE = None\nSEED = 0")
+    build = tmp_path / "build"
+    proc = run_cli("--profile", "smoke", "--seed", "0", "7", "--build-dir", build, good)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for folder, seed in [("smoke", 0), ("smoke-seed7", 7)]:
+        saved = json.loads((build / "runs" / folder / "extra" / "seeded.results.json").read_text())
+        assert saved["seed"] == seed and saved["claims"][0]["values"] == [seed]
+    assert reproduce.fingerprint(good, "smoke", 0) != reproduce.fingerprint(good, "smoke", 7)

@@ -59,9 +59,9 @@ class Run:
         return self.name if self.seed == 0 else f"{self.name} (SEED={self.seed})"
 
 
-def toc_notebooks(root=ROOT):
-    """{name: path} of every notebook listed in `_toc.yml`, in book order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
+def toc_notebooks(root=ROOT, node=None):
+    """{name: path} of every notebook listed in `_toc.yml` (or under one of its nodes), in book
+    order."""
     found = {}
 
     def walk(node):
@@ -75,8 +75,19 @@ def toc_notebooks(root=ROOT):
             for item in node:
                 walk(item)
 
-    walk(toc)
+    walk(_toc(root) if node is None else node)
     return found
+
+
+def toc_parts(root=ROOT):
+    """{part caption: {name: path}} for the parts of the book that have notebooks."""
+    parts = {part.get("caption", ""): toc_notebooks(root, part)
+             for part in _toc(root).get("parts", [])}
+    return {caption: notebooks for caption, notebooks in parts.items() if notebooks}
+
+
+def _toc(root):
+    return yaml.safe_load((root / "_toc.yml").read_text())
 
 
 def select(names, root=ROOT):
@@ -274,9 +285,13 @@ def summary(runs):
     return "\n".join(lines)
 
 
-def stage_book(profile, build, root=ROOT):
-    """Copy the book's sources and the executed notebooks into one folder Jupyter Book can build."""
-    stage = build.parent / f"book-{profile}"
+def stage_book(profile, build_root, seed=0, root=ROOT):
+    """Copy the book's sources and one batch's executed notebooks (`profile`, `seed`) into one
+    folder Jupyter Book can build, with the scoreboard page generated from their results."""
+    from .scoreboard import write_page
+
+    build = run_dir(build_root, profile, seed)
+    stage = Path(build_root) / f"book-{profile}"
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
     for name in ["_toc.yml", "book", "notebooks"]:
@@ -289,6 +304,7 @@ def stage_book(profile, build, root=ROOT):
         relative = executed.relative_to(build)
         if (stage / relative).exists():
             shutil.copy2(executed, stage / relative)
+    write_page(stage / "book", build_root, profile, seed, root)
     config = yaml.safe_load((root / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     _bundle_mathjax(stage, config)
@@ -309,8 +325,8 @@ def _bundle_mathjax(stage, config):
     sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
 
 
-def build_book(profile, build, root=ROOT):
-    stage = stage_book(profile, build, root)
+def build_book(profile, build_root, seed=0, root=ROOT):
+    stage = stage_book(profile, build_root, seed, root)
     build_cli = "from jupyter_book.cli.main import main; main()"
     proc = subprocess.run([sys.executable, "-c", build_cli, "build", str(stage), "--path-output",
                            str(stage)], capture_output=True, text=True)
@@ -371,7 +387,7 @@ def main(argv=None):
     print("\n" + summary(runs))
     failed = [r.label for r in runs if r.status in ("FAILED", "TIMED OUT")]
     if args.book:
-        index = build_book(args.profile, run_dir(build_root, args.profile, seeds[0]))
+        index = build_book(args.profile, build_root, seeds[0])
         if index is None:
             print("the book did not build; see the messages above")
             return 1

@@ -1,5 +1,8 @@
 import math
+import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -65,8 +68,8 @@ def test_epochs_to_reach():
 def test_evaluate_restores_training_mode():
     model = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.Linear(4, 2)).train()
     ds = data.ImageDataset(torch.rand(8, 1, 2, 2), torch.zeros(8, dtype=torch.long), ["a", "b"])
-    loss, error = train.evaluate(model, ds, device="cpu")
-    assert model.training and loss > 0 and 0 <= error <= 1
+    result = train.evaluate(model, ds, device="cpu")
+    assert model.training and result["loss"] > 0 and 0 <= result["error"] <= 1
 
 
 def test_nearest_neighbours_and_agreement():
@@ -90,3 +93,41 @@ def test_train_seeds_repeats_per_seed_and_warms_up():
     pd.testing.assert_frame_equal(runs[0][1].drop(columns="seconds"),
                                   runs[2][1].drop(columns="seconds"))
     assert train.final(runs).shape == (3,)
+
+
+GOLDEN = Path(__file__).parent / "data" / "fit_history_before_generalising.csv"
+
+
+def test_classification_keeps_its_numbers_after_the_loop_was_generalised():
+    """The histories `fit` gave before it took a step function (recorded then, with
+    tests/data/record_fit_history.py) come out again: same seed, same numbers on the CPU, up to
+    the last bits of float32 (the error is now a batch mean weighted back by the batch size)."""
+    sys.path.insert(0, str(GOLDEN.parent))
+    from record_fit_history import golden_runs
+    before = pd.read_csv(GOLDEN, index_col=[0, 1])
+    after = golden_runs()
+    assert list(after.columns) == list(before.columns)
+    np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_any_objective_is_a_step():
+    """A language-model-style step on a TensorDataset: its metrics become history columns, and
+    gradient clipping bounds the update."""
+    g = torch.Generator().manual_seed(0)
+    tokens = torch.randint(0, 7, (64, 9), generator=g)
+    ds = torch.utils.data.TensorDataset(tokens[:, :-1], tokens[:, 1:])
+    model = nn.Sequential(nn.Embedding(7, 8), nn.Linear(8, 7))
+
+    def next_token_step(model, batch):
+        inputs, targets = batch
+        logits = model(inputs)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return {"loss": loss, "accuracy": (logits.argmax(-1) == targets).float().mean()}
+
+    before = [p.detach().clone() for p in model.parameters()]
+    history = train.fit(model, ds, ds, epochs=2, step=next_token_step, batch_size=16,
+                        optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
+                        clip_grad_norm=1e-3, device="cpu", progress=False)
+    assert {"train_loss", "train_accuracy", "test_loss", "test_accuracy"} <= set(history.columns)
+    moved = torch.cat([(p.detach() - b).flatten() for p, b in zip(model.parameters(), before)])
+    assert moved.norm() <= 1e3 * 1e-3 * 2 * 4 * 1.001     # lr x clip norm per step, 8 steps

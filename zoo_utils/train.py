@@ -1,9 +1,13 @@
-"""The one training loop every notebook uses.
+"""The one training loop every notebook uses, for every objective.
 
-`fit` trains a classifier with cross-entropy and returns its per-epoch history as a DataFrame:
-train loss and error (averaged over the epoch's steps, as the papers plot them), test loss and
-error, learning rate and seconds. It runs on CUDA with bf16 autocast when there is a GPU and on
-the CPU otherwise, where the same seed gives the same numbers.
+A *step* is a function `step(model, batch) -> {"loss": ..., metric: ...}` that computes one
+batch's mean loss and any other per-batch means worth logging (error rate, accuracy, ...).
+`fit` does everything else once: batches on the device, optional augmentation, the optimiser and
+a learning-rate schedule stepped every iteration, gradient clipping, a progress bar, and a
+per-epoch history DataFrame with `train_<metric>` (averaged over the epoch's examples, as the
+papers plot them), `test_<metric>` on a held-out set, learning rate and seconds. It runs on CUDA
+with bf16 autocast when there is a GPU and on the CPU otherwise, where the same seed gives the
+same numbers. `classification_step` (cross-entropy and error) is the default.
 """
 
 import math
@@ -39,48 +43,77 @@ def progress_enabled(progress=None):
 
 
 def batches(dataset, batch_size, device, generator=None):
-    """(x, y) batches of an in-memory dataset on `device`; shuffled when a generator is given."""
-    if not isinstance(dataset, ImageDataset):
+    """Tuples of tensors, one batch at a time, on `device`: (images, labels) of an ImageDataset,
+    the tensors of a TensorDataset; shuffled when a generator is given."""
+    if isinstance(dataset, ImageDataset):
+        tensors = (dataset.images, dataset.labels)
+    elif isinstance(dataset, torch.utils.data.TensorDataset):
+        tensors = dataset.tensors
+    else:
         loader = torch.utils.data.DataLoader(dataset, batch_size, shuffle=generator is not None,
                                              generator=generator)
-        yield from ((x.to(device), y.to(device)) for x, y in loader)
+        yield from (tuple(t.to(device) for t in batch) for batch in loader)
         return
-    images, labels = dataset.images.to(device), dataset.labels.to(device)
-    n = len(labels)
+    tensors = tuple(t.to(device) for t in tensors)
+    n = len(tensors[0])
     order = (torch.randperm(n, generator=generator).to(device) if generator is not None
              else torch.arange(n, device=device))
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
-        yield images[idx], labels[idx]
+        yield tuple(t[idx] for t in tensors)
 
 
 def _autocast(device):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
+def classification_step(model, batch):
+    """Cross-entropy and error rate of a classifier on an (inputs, labels) batch."""
+    x, y = batch
+    logits = model(x).float()
+    return {"loss": F.cross_entropy(logits, y), "error": (logits.argmax(1) != y).float().mean()}
+
+
+class _Means:
+    """Running means of a step's outputs, weighted by batch size, kept on the device (no sync
+    per step)."""
+
+    def __init__(self):
+        self.sums, self.count = {}, 0
+
+    def add(self, outputs, n):
+        for name, value in outputs.items():
+            self.sums[name] = self.sums.get(name, 0) + value.detach().float() * n
+        self.count += n
+
+    def result(self):
+        return {name: total.item() / self.count for name, total in self.sums.items()}
+
+
 @torch.no_grad()
-def evaluate(model, dataset, batch_size=1000, device=None):
-    """(mean cross-entropy, error rate) of `model` on `dataset`."""
+def evaluate(model, dataset, step=classification_step, batch_size=1000, device=None):
+    """The mean of each of `step`'s outputs over `dataset`, in evaluation mode:
+    {"loss": ..., "error": ...} for the default classification step."""
     device = torch.device(device) if device else next(model.parameters()).device
     was_training = model.training
     model.eval()
-    loss_sum, wrong = torch.zeros((), device=device), torch.zeros((), device=device)
+    means = _Means()
     with _autocast(device):
-        for x, y in batches(dataset, batch_size, device):
-            logits = model(x).float()
-            loss_sum += F.cross_entropy(logits, y, reduction="sum")
-            wrong += (logits.argmax(1) != y).sum()
+        for batch in batches(dataset, batch_size, device):
+            means.add(step(model, batch), len(batch[0]))
     model.train(was_training)
-    return loss_sum.item() / len(dataset), wrong.item() / len(dataset)
+    return means.result()
 
 
-def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None, batch_size=128,
-        augment=None, seed=0, device=None, progress=None, desc="train"):
-    """Train `model` for `epochs` and return the per-epoch history.
+def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
+        step=classification_step, batch_size=128, augment=None, clip_grad_norm=None, seed=0,
+        device=None, progress=None, desc="train"):
+    """Train `model` for `epochs` with `step` as the objective and return the per-epoch history.
 
     `optimizer` is built on `model.parameters()` by the caller; `scheduler`, if given, is
     stepped after every optimisation step (so milestones are counted in iterations, as the
-    papers state them). `augment(images, generator)` transforms each training batch.
+    papers state them). `augment(inputs, generator)` transforms the first tensor of each
+    training batch; `clip_grad_norm` caps the gradients' global norm.
     """
     device = torch.device(device) if device else default_device()
     model.to(device).train()
@@ -93,28 +126,28 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None, b
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
-        loss_sum, wrong = torch.zeros((), device=device), torch.zeros((), device=device)
-        for x, y in batches(train_set, batch_size, device, generator):
+        means = _Means()
+        for batch in batches(train_set, batch_size, device, generator):
             if augment is not None:
-                x = augment(x, generator)
+                batch = (augment(batch[0], generator), *batch[1:])
             with _autocast(device):
-                logits = model(x).float()
-                loss = F.cross_entropy(logits, y)
+                outputs = step(model, batch)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            outputs["loss"].backward()
+            if clip_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
-            loss_sum += loss.detach() * len(y)
-            wrong += (logits.detach().argmax(1) != y).sum()
+            means.add(outputs, len(batch[0]))
             bar.update()
-        row = {"epoch": epoch, "train_loss": loss_sum.item() / len(train_set),
-               "train_error": wrong.item() / len(train_set), "lr": lr}
+        row = {"epoch": epoch, **{f"train_{k}": v for k, v in means.result().items()}, "lr": lr}
         if test_set is not None:
-            row["test_loss"], row["test_error"] = evaluate(model, test_set, device=device)
+            row |= {f"test_{k}": v for k, v in evaluate(model, test_set, step, device=device).items()}
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
-        bar.set_postfix(train_error=f"{row['train_error']:.3f}", refresh=False)
+        bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k.startswith("train_")},
+                        refresh=False)
     bar.close()
     return pd.DataFrame(rows).set_index("epoch")
 

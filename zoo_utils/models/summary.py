@@ -3,6 +3,13 @@
 import pandas as pd
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode, register_flop_formula, sdpa_flop_count
+
+
+@register_flop_formula(torch.ops.aten._scaled_dot_product_flash_attention_for_cpu)
+def _cpu_attention_flops(query_shape, key_shape, value_shape, *args, out_shape=None, **kwargs):
+    """PyTorch counts its GPU attention kernels but not the CPU one; the arithmetic is the same."""
+    return sdpa_flop_count(query_shape, key_shape, value_shape)
 
 
 def count_parameters(model):
@@ -40,17 +47,18 @@ def parameter_table(model, input_shape):
     return table
 
 
-def count_macs(model, input_shape):
-    """Multiply-adds of the conv and FC layers for one input (the papers' "FLOPs")."""
-    total = 0
-
-    def add(_name, module, output):
-        nonlocal total
-        if isinstance(module, nn.Conv2d):
-            kh, kw = module.kernel_size
-            total += output.numel() * module.in_channels // module.groups * kh * kw
-        else:
-            total += output.numel() * module.in_features
-
-    _forward_with_hooks(model, input_shape, add)
-    return total
+def count_macs(model, input_shape, dtype=torch.float32):
+    """Multiply-adds for one input of `input_shape` (the papers' "FLOPs"), counted by PyTorch's
+    `FlopCounterMode`: every matrix product and convolution, attention's included; element-wise
+    work (norms, activations, pooling) is not counted, as the papers do not count it. Works on
+    a model built on the meta device. Use `dtype=torch.long` for token ids."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        # with gradients on, nn.MultiheadAttention avoids its fused kernel, which goes uncounted
+        with FlopCounterMode(display=False) as counter:
+            model(torch.zeros(1, *input_shape, dtype=dtype, device=device))
+    finally:
+        model.train(was_training)
+    return counter.get_total_flops() // 2    # one multiply-add is two floating-point operations

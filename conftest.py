@@ -13,6 +13,7 @@ os.environ.setdefault("ZOO_PROFILE", "smoke")   # the notebooks' kernels inherit
 os.environ.setdefault("ZOO_PROGRESS", "0")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("ZOO_RESULTS_DIR", tempfile.mkdtemp(prefix="zoo-results-"))
+os.environ.setdefault("ZOO_DATA_DIR", tempfile.mkdtemp(prefix="zoo-data-"))   # tokenizer caches
 
 BOOK_NOTEBOOKS = {path.resolve() for path in toc_notebooks(ROOT).values()}
 LAST = "test_the_suite_leaves_the_source_tree_clean"

@@ -4,8 +4,11 @@
 [0, 1] held in memory, integer labels, and the class names. Offline names read data shipped
 inside installed packages and always work; the papers' datasets come through torchvision and
 raise `DatasetUnavailable` with instructions when they are neither on disk nor downloadable.
+Text lives in `text` (an offline English corpus, BPE and character tokenizers, language-model
+blocks) and `sequences` (synthetic tasks with exact answers).
 """
 
+from . import sequences, text
 from .core import DatasetUnavailable, ImageDataset, default_root, stratified_split
 from .registry import OFFLINE, REAL, describe, load, names
 
@@ -18,5 +21,7 @@ __all__ = [
     "describe",
     "load",
     "names",
+    "sequences",
     "stratified_split",
+    "text",
 ]

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import offline, real
+from . import offline, real, text
 from .core import ImageDataset, default_root, stratified_split
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
@@ -21,15 +21,16 @@ SPLITS = ("train", "test")
 
 
 def names():
-    """All dataset names: offline ones first."""
-    return list(OFFLINE) + list(REAL)
+    """All dataset names: offline ones first, then the real image sets, then text corpora."""
+    return list(OFFLINE) + list(REAL) + list(text.CORPORA)
 
 
 def describe():
     """One line per dataset, for error messages and the README."""
     return "\n".join([f"  {n} (offline)" for n in OFFLINE] +
                      [f"  {n} (torchvision; needs {real.SPECS[n].folder} under the data root)"
-                      for n in REAL])
+                      for n in REAL] +
+                     [f"  {n} (offline text: zoo_utils.data.text)" for n in text.CORPORA])
 
 
 def load(name, split="train", root=None, split_seed=0):
@@ -42,6 +43,9 @@ def load(name, split="train", root=None, split_seed=0):
         raise ValueError(f"unknown split {split!r}; choose one of {SPLITS}")
     if name in OFFLINE:
         return _load_offline(name, split, split_seed)
+    if name in text.CORPORA:
+        raise ValueError(f"{name!r} is a text corpus: use zoo_utils.data.text.split({name!r}) or "
+                         f"text.encode(text.tokenizer(...), {name!r})")
     if name in REAL:
         images, labels, classes = real.load_arrays(name, split, Path(root or default_root()))
         return ImageDataset(torch.from_numpy(images).float().div_(255), torch.from_numpy(labels),

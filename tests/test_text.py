@@ -1,0 +1,87 @@
+"""Offline text: the corpus and its split, tokenizers and their cache, synthetic tasks."""
+
+import pytest
+import torch
+
+from zoo_utils import data
+from zoo_utils.data import sequences, text
+
+
+def test_corpus_is_real_prose_split_by_document():
+    train, validation = text.split("python-prose", "train"), text.split("python-prose", "validation")
+    assert sum(len(d.text) for d in train + validation) > 400_000
+    assert not {d.title for d in train} & {d.title for d in validation}
+    assert 0.04 < len(validation) / (len(train) + len(validation)) < 0.2
+    assert [d.title for d in text.split("python-prose", "validation")] == [d.title for d in validation]
+    assert "the" in text.text("pydoc-topics", "validation").split()
+
+
+def test_unknown_corpus_and_split_are_refused():
+    with pytest.raises(ValueError, match="python-prose"):
+        text.documents("wikipedia")
+    with pytest.raises(ValueError, match="validation"):
+        text.split("python-prose", "dev")
+    with pytest.raises(ValueError, match="text corpus"):
+        data.load("pydoc-topics")
+
+
+def test_char_tokenizer_round_trips():
+    tok = text.tokenizer("char", "pydoc-topics")
+    sample = text.text("pydoc-topics", "validation")[:2000]
+    assert tok.decode(tok.encode(sample)).replace("\0", "?") == "".join(
+        c if c in tok.index else "?" for c in sample)
+
+
+def test_bpe_is_trained_once_cached_and_retrained_when_damaged(tmp_path):
+    tok = text.tokenizer("bpe", "pydoc-topics", vocab_size=512, root=tmp_path)
+    cached = list((tmp_path / "tokenizers").glob("pydoc-topics-bpe512-*.json"))
+    assert len(cached) == 1 and tok.vocab_size == 512
+    sample = text.text("pydoc-topics", "validation")[:3000]
+    ids = tok.encode(sample)
+    assert tok.decode(ids) == sample and len(ids) < len(sample) / 1.5   # subwords, lossless
+    stamp = cached[0].stat().st_mtime_ns
+    assert text.tokenizer("bpe", "pydoc-topics", 512, tmp_path).encode(sample) == ids
+    assert cached[0].stat().st_mtime_ns == stamp                         # loaded, not retrained
+    cached[0].write_text("{ damaged")
+    assert text.tokenizer("bpe", "pydoc-topics", 512, tmp_path).encode(sample) == ids
+    text.tokenizer("bpe", "pydoc-topics", 300, tmp_path)
+    assert len(list((tmp_path / "tokenizers").glob("*.json"))) == 2      # one per vocabulary size
+
+
+def test_language_model_blocks_are_shifted_by_one():
+    ids = torch.arange(25)
+    ds = text.lm_dataset(ids, block_size=8)
+    inputs, targets = ds.tensors
+    assert inputs.shape == targets.shape == (3, 8)
+    assert torch.equal(targets, inputs + 1)
+    with pytest.raises(ValueError, match="too few"):
+        text.lm_dataset(torch.arange(5), 8)
+
+
+@pytest.mark.parametrize("task", sequences.TASKS)
+def test_synthetic_tasks_have_exact_answers(task):
+    t = sequences.make_task(task, 200, lengths=(3, 9), seed=1)
+    assert len(t) == 200 and t.lengths.min() >= 3 and t.lengths.max() <= 9
+    assert (t.target[:, 0] == sequences.BOS).all()
+    for source, target in zip(t.source[:50], t.target[:50]):
+        given = t.decode(source).split()
+        answer = t.decode(target[1:]).split()
+        if task == "copy":
+            assert answer == given
+        elif task == "reverse":
+            assert answer == given[::-1]
+        elif task == "sort":
+            assert answer == sorted(given, key=int)
+        else:
+            i = given.index("+")
+            a, b = int("".join(given[:i])), int("".join(given[i + 1:]))
+            assert int("".join(answer)) == a + b
+
+
+def test_tasks_are_repeatable_and_lengths_can_differ_between_train_and_test():
+    a, b = sequences.make_task("sort", 50, seed=3), sequences.make_task("sort", 50, seed=3)
+    assert torch.equal(a.source, b.source)
+    longer = sequences.make_task("sort", 50, lengths=(13, 16), seed=4)
+    assert longer.lengths.min() > a.lengths.max()
+    with pytest.raises(ValueError, match="reverse"):
+        sequences.make_task("multiply", 10)

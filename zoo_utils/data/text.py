@@ -1,0 +1,169 @@
+"""Text that works offline: an English corpus shipped with Python, tokenizers trained on it, and
+language-model batches.
+
+The corpus is prose that every Python installation carries: the reference documentation's topics
+(`pydoc_data.topics`, about 0.46 MB) and the docstrings of a fixed list of standard-library
+modules. Each topic or module is one document; ranked by a hash of their titles, every tenth
+document goes to validation, so the split never cuts a document in two and does not depend on
+the order the documents were read in. A byte-level BPE tokenizer (GPT-2's kind, via Hugging Face `tokenizers`) is trained on the
+training split and cached under the data root, keyed by the corpus and vocabulary size; a
+character-level tokenizer is the simple alternative.
+"""
+
+import hashlib
+import importlib
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .core import default_root
+
+CORPORA = ("pydoc-topics", "stdlib-docstrings", "python-prose")
+STDLIB_MODULES = (
+    "abc argparse array asyncio base64 bisect calendar collections configparser contextlib copy "
+    "csv dataclasses datetime decimal difflib email enum fractions functools glob gzip hashlib "
+    "heapq hmac html http inspect io itertools json logging math mimetypes multiprocessing "
+    "operator os pathlib pickle pprint queue random re sched secrets shelve shutil socket "
+    "sqlite3 statistics string struct subprocess tarfile tempfile textwrap threading timeit "
+    "tokenize traceback typing unittest urllib uuid warnings weakref xml zipfile zlib").split()
+VALIDATION_EVERY = 10          # one document in ten, ranked by a hash of its title
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    text: str
+
+
+def pydoc_topics():
+    """The Python reference documentation's topics, one document each."""
+    from pydoc_data.topics import topics
+    return [Document(f"topic:{name}", text) for name, text in sorted(topics.items())]
+
+
+def stdlib_docstrings():
+    """One document per standard-library module: its docstring and those of its public classes
+    and functions."""
+    documents = []
+    for name in STDLIB_MODULES:
+        module = importlib.import_module(name)
+        parts = [inspect.getdoc(module) or ""]
+        for attr in sorted(dir(module)):
+            obj = getattr(module, attr, None)
+            if attr.startswith("_") or not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            if getattr(obj, "__module__", None) == name and inspect.getdoc(obj):
+                parts.append(inspect.getdoc(obj))
+        body = "\n\n".join(p for p in parts if p)
+        if body:
+            documents.append(Document(f"module:{name}", body))
+    return documents
+
+
+def documents(name="python-prose"):
+    """All documents of corpus `name` (one of CORPORA)."""
+    if name == "pydoc-topics":
+        return pydoc_topics()
+    if name == "stdlib-docstrings":
+        return stdlib_docstrings()
+    if name == "python-prose":
+        return pydoc_topics() + stdlib_docstrings()
+    raise ValueError(f"unknown corpus {name!r}; offline corpora: {', '.join(CORPORA)}")
+
+
+def split(name="python-prose", which="train"):
+    """The documents of one split, "train" or "validation", split by document."""
+    if which not in ("train", "validation"):
+        raise ValueError(f"unknown split {which!r}; choose 'train' or 'validation'")
+    docs = documents(name)
+    ranked = sorted(docs, key=lambda d: hashlib.sha256(d.title.encode()).hexdigest())
+    held_out = {d.title for d in ranked[::VALIDATION_EVERY]}
+    return [d for d in docs if (d.title in held_out) == (which == "validation")]
+
+
+def text(name="python-prose", which="train"):
+    """One split of the corpus as one string, documents separated by blank lines."""
+    return "\n\n".join(d.text for d in split(name, which))
+
+
+def fingerprint(name="python-prose"):
+    """Hash of the corpus's training text: a cached tokenizer is reused only while it matches."""
+    return hashlib.sha256(text(name, "train").encode()).hexdigest()[:16]
+
+
+class CharTokenizer:
+    """Every character of the training text is a token; unseen characters map to token 0."""
+
+    def __init__(self, training_text):
+        self.chars = ["\0"] + sorted(set(training_text) - {"\0"})
+        self.index = {c: i for i, c in enumerate(self.chars)}
+
+    @property
+    def vocab_size(self):
+        return len(self.chars)
+
+    def encode(self, string):
+        return [self.index.get(c, 0) for c in string]
+
+    def decode(self, ids):
+        return "".join(self.chars[i] for i in ids)
+
+
+class BPETokenizer:
+    """Byte-level BPE (GPT-2's scheme) trained with Hugging Face `tokenizers`."""
+
+    def __init__(self, hf_tokenizer):
+        self.hf = hf_tokenizer
+
+    @property
+    def vocab_size(self):
+        return self.hf.get_vocab_size()
+
+    def encode(self, string):
+        return self.hf.encode(string).ids
+
+    def decode(self, ids):
+        return self.hf.decode(list(ids))
+
+
+def tokenizer(kind="bpe", corpus="python-prose", vocab_size=2048, root=None):
+    """A tokenizer for `corpus`: "bpe" (trained once, cached under `root`/tokenizers and
+    retrained only when the corpus or vocabulary size changes) or "char"."""
+    if kind == "char":
+        return CharTokenizer(text(corpus, "train"))
+    if kind != "bpe":
+        raise ValueError(f"unknown tokenizer {kind!r}; choose 'bpe' or 'char'")
+    from tokenizers import ByteLevelBPETokenizer, Tokenizer
+
+    cache = (Path(root or default_root()) / "tokenizers" /
+             f"{corpus}-bpe{vocab_size}-{fingerprint(corpus)}.json")
+    if cache.exists():
+        try:
+            return BPETokenizer(Tokenizer.from_file(str(cache)))
+        except Exception:              # a damaged cache file: train afresh
+            cache.unlink(missing_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator([d.text for d in split(corpus, "train")], vocab_size=vocab_size,
+                            min_frequency=2, show_progress=False)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".tmp")
+    bpe.save(str(partial))
+    partial.replace(cache)                  # never leave a half-written tokenizer behind
+    return BPETokenizer(Tokenizer.from_file(str(cache)))
+
+
+def encode(tok, corpus="python-prose", which="train"):
+    """One split of the corpus as a 1-D tensor of token ids."""
+    return torch.tensor(tok.encode(text(corpus, which)), dtype=torch.long)
+
+
+def lm_dataset(ids, block_size):
+    """Next-token prediction on non-overlapping blocks: inputs ids[i:i+T], targets ids[i+1:i+T+1]."""
+    n = (len(ids) - 1) // block_size
+    if n < 1:
+        raise ValueError(f"{len(ids)} tokens are too few for blocks of {block_size}")
+    inputs = ids[:n * block_size].view(n, block_size)
+    targets = ids[1:n * block_size + 1].view(n, block_size)
+    return torch.utils.data.TensorDataset(inputs, targets)

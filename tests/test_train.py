@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pandas as pd
 import torch
 from torch import nn
@@ -131,3 +132,10 @@ def test_any_objective_is_a_step():
     assert {"train_loss", "train_accuracy", "test_loss", "test_accuracy"} <= set(history.columns)
     moved = torch.cat([(p.detach() - b).flatten() for p, b in zip(model.parameters(), before)])
     assert moved.norm() <= 1e3 * 1e-3 * 2 * 4 * 1.001     # lr x clip norm per step, 8 steps
+
+
+def test_cosine_schedule_warms_up_then_falls_to_zero():
+    factor = train.cosine_schedule(10, 110)
+    assert factor(0) == 0.1 and factor(9) == 1.0
+    assert factor(60) == pytest.approx(0.5) and factor(110) == pytest.approx(0.0)
+    assert all(factor(s) >= factor(s + 1) for s in range(10, 120))

@@ -113,3 +113,41 @@ def test_transformer_trains_a_step_and_decodes_greedily():
     assert model.embed.tokens.weight.grad is not None
     out = model.eval().greedy_decode(source, bos=1, eos=2, max_len=9)
     assert out.shape[0] == 4 and out.shape[1] <= 9 and (out[:, 0] == 1).all()
+
+
+def test_schedule_warms_up_then_decays_as_in_equation_3():
+    factor = T.transformer_schedule(512, 4000)
+    rates = [factor(s) for s in range(20000)]
+    peak = max(range(20000), key=rates.__getitem__)
+    assert peak == 3999 and rates[peak] == pytest.approx(512 ** -0.5 * 4000 ** -0.5)
+    assert rates[15999] == pytest.approx(rates[3999] / 2)        # step^-0.5: 4x steps, half the rate
+
+
+def test_batch_statistics_drift_is_recorded_for_sequences_and_images():
+    tagger = T.SequenceTagger(10, 10, layers=1, d_model=8, heads=2, d_ff=16, norm="batch")
+    cnn = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+    with T.batch_statistics_drift(tagger) as seq, T.batch_statistics_drift(cnn) as img:
+        tagger(torch.randint(1, 10, (4, 6)))
+        cnn(torch.randn(2, 3, 8, 8))
+    assert len(seq) == 2 and len(img) == 1 and all(r["mean"] >= 0 for r in seq + img)
+    assert img[0]["variance"] > 0
+
+
+def test_gpu_profile_models_build_and_take_a_step_on_tiny_inputs():
+    """The page's gpu profile (base width, six layers) on a handful of short sequences."""
+    from zoo_utils import profiles, train
+    from zoo_utils.data import sequences
+    cfg = profiles.get("transformer", "gpu")
+    task = sequences.make_task(cfg.lnbn_task, 4, (3, 5))
+    tagger = T.SequenceTagger(task.vocab_size, task.vocab_size, cfg.lnbn_layers, cfg.lnbn_d_model,
+                              cfg.lnbn_heads, 2 * cfg.lnbn_d_model, norm="batch-real")
+    optimizer = torch.optim.Adam(tagger.parameters(), lr=cfg.lnbn_lr)
+    history = train.fit(tagger, task.aligned(), epochs=1, optimizer=optimizer, step=T.tagging_step,
+                        batch_size=4, device="cpu", progress=False)
+    assert history.train_loss.notna().all()
+    s2s = T.Transformer(T.TransformerConfig(vocab_size=task.vocab_size, layers=cfg.s2s_layers,
+                                            d_model=cfg.s2s_d_model, d_ff=4 * cfg.s2s_d_model,
+                                            heads=cfg.s2s_heads, max_len=16))
+    step = T.seq2seq_step(s2s, (task.source, task.target))
+    step["loss"].backward()
+    assert torch.isfinite(step["loss"])

@@ -30,6 +30,8 @@ class Claim:
     def ours(self):
         """'mean ± std (n=k)' over the seeds; NaN runs (e.g. never reached) are counted apart."""
         values = np.asarray(self.values, dtype=float)
+        if len(values) == 0:
+            return "not measured"
         finite = values[np.isfinite(values)]
         if len(finite) == 0:
             return f"none reached (n={len(values)})"

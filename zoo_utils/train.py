@@ -166,6 +166,16 @@ def step_schedule(warmup_steps=0, milestones=()):
     return factor
 
 
+def cosine_schedule(warmup_steps, total_steps):
+    """Learning-rate factor per iteration: linear warm-up, then half a cosine down to zero."""
+    def factor(step):
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return factor
+
+
 def train_seeds(make_model, seeds, train_set, test_set=None, *, epochs, lr, momentum=0.9,
                 weight_decay=0.0, warmup_epochs=0, milestones=(), batch_size=128, desc="",
                 **fit_kwargs):

@@ -27,7 +27,17 @@ class SequenceTask:
         return len(self.source)
 
     def dataset(self):
+        """(source, target with BOS/EOS, length) triples, for an encoder-decoder."""
         return torch.utils.data.TensorDataset(self.source, self.target, self.lengths)
+
+    def aligned(self):
+        """(source, label per source position, length) triples, for an encoder that tags each
+        position (copy, reverse and sort, whose answers are as long as their sources)."""
+        if self.name == "add":
+            raise ValueError("addition's answer is not aligned with its source")
+        labels = self.target[:, 1:self.source.size(1) + 1].clone()
+        labels[labels == EOS] = PAD
+        return torch.utils.data.TensorDataset(self.source, labels, self.lengths)
 
     def decode(self, ids):
         """One sequence as a string of symbols, stopping at EOS, PAD and BOS dropped."""

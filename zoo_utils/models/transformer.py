@@ -10,6 +10,7 @@ GPT-2 and ViT), so BERT, GPT and ViT reuse these blocks. Masks are boolean with 
 """
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -140,21 +141,21 @@ class DecoderLayer(nn.Module):
         return self.norm3(y + self.dropout(self.feed_forward(y)))
 
 
-def sinusoidal_encoding(length, d_model):
+def sinusoidal_encoding(length, d_model, dtype=torch.float32):
     """PE(pos, 2i) = sin(pos / 10000^(2i/d_model)), PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model))."""
-    position = torch.arange(length, dtype=torch.float32)[:, None]
-    frequency = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2) / d_model)
-    pe = torch.zeros(length, d_model)
+    position = torch.arange(length, dtype=dtype)[:, None]
+    frequency = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=dtype) / d_model)
+    pe = torch.zeros(length, d_model, dtype=dtype)
     pe[:, 0::2] = torch.sin(position * frequency)
     pe[:, 1::2] = torch.cos(position * frequency)
     return pe
 
 
-def offset_map(k, d_model):
+def offset_map(k, d_model, dtype=torch.float32):
     """The matrix M_k with PE(pos + k) = PE(pos) M_k for every pos: a rotation by k times each
     pair's frequency, which is why the paper expected relative positions to be easy to learn."""
-    angle = k * torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2) / d_model)
-    m = torch.zeros(d_model, d_model)
+    angle = k * torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=dtype) / d_model)
+    m = torch.zeros(d_model, d_model, dtype=dtype)
     m[0::2, 0::2] = torch.diag(torch.cos(angle))
     m[0::2, 1::2] = torch.diag(-torch.sin(angle))
     m[1::2, 0::2] = torch.diag(torch.sin(angle))
@@ -246,3 +247,96 @@ class Transformer(nn.Module):
             if done.all():
                 break
         return out
+
+
+class SequenceTagger(nn.Module):
+    """An encoder that labels every position of a padded sequence: embeddings and positional
+    encoding, `layers` post-norm encoder layers with the chosen normalisation, a linear head."""
+
+    def __init__(self, vocab_size, n_labels, layers=2, d_model=64, heads=4, d_ff=128, dropout=0.0,
+                 norm="layer", max_len=256, pad=0):
+        super().__init__()
+        self.pad = pad
+        self.embed = Embedding(vocab_size, d_model, max_len, dropout)
+        self.layers = nn.ModuleList(EncoderLayer(d_model, heads, d_ff, dropout, norm)
+                                    for _ in range(layers))
+        self.head = nn.Linear(d_model, n_labels)
+
+    def forward(self, tokens):
+        keep = tokens != self.pad
+        x = self.embed(tokens)
+        for layer in self.layers:
+            x = layer(x, padding_mask(tokens, self.pad), keep)
+        return self.head(x)
+
+
+def tagging_step(model, batch):
+    """Cross-entropy over the real tokens; token error and whole-sequence accuracy."""
+    tokens, labels = batch[:2]
+    logits = model(tokens).float()
+    keep = tokens != model.pad
+    right = (logits.argmax(-1) == labels) | ~keep
+    return {"loss": F.cross_entropy(logits[keep], labels[keep]),
+            "token_error": 1 - right[keep].float().mean(),
+            "sequence_accuracy": right.all(1).float().mean()}
+
+
+def transformer_schedule(d_model, warmup):
+    """Equation 3 as a factor of a base learning rate of 1:
+    lrate = d_model^-0.5 * min(step^-0.5, step * warmup^-1.5), steps counted from 1."""
+    def factor(step):
+        step += 1
+        return d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)
+    return factor
+
+
+def seq2seq_step(model, batch, label_smoothing=0.1):
+    """Teacher forcing: the decoder reads the target shifted right and predicts every next
+    token; cross-entropy with label smoothing over the real tokens, and the token error."""
+    source, target = batch[:2]
+    logits = model(source, target[:, :-1]).float()
+    expected = target[:, 1:]
+    keep = expected != model.config.pad
+    loss = F.cross_entropy(logits[keep], expected[keep], label_smoothing=label_smoothing)
+    return {"loss": loss, "token_error": (logits.argmax(-1) != expected)[keep].float().mean()}
+
+
+@torch.no_grad()
+def exact_match(model, source, target, bos, eos):
+    """Share of sequences whose greedy decoding equals the target exactly, per sequence."""
+    out = model.eval().greedy_decode(source, bos, eos, max_len=target.size(1))
+    padded = torch.full_like(target, model.config.pad)
+    padded[:, :out.size(1)] = out[:, :target.size(1)]
+    return (padded == target).all(1)
+
+
+@contextmanager
+def batch_statistics_drift(model):
+    """Record, at every training forward pass, how far each BatchNorm layer's batch mean and
+    variance are from its running estimates (mean squared distance per feature), as Shen et al.
+    (2020, Fig 2) measure it. Yields a list that fills with {"layer", "mean", "variance"}."""
+    records, handles = [], []
+
+    def hook(name):
+        def record(module, inputs):
+            if not module.training:
+                return
+            x, keep = inputs[0], (inputs[1] if len(inputs) > 1 else None)
+            if isinstance(module, SequenceBatchNorm):
+                x = x[keep] if module.real_tokens_only and keep is not None else x.flatten(0, 1)
+            else:                      # BatchNorm2d: (B, C, H, W) -> (B*H*W, C)
+                x = x.transpose(0, 1).flatten(1).T
+            mean, var = x.mean(0), x.var(0, unbiased=False)
+            records.append({"layer": name,
+                            "mean": (mean - module.running_mean).pow(2).mean().item(),
+                            "variance": (var - module.running_var).pow(2).mean().item()})
+        return record
+
+    for name, module in model.named_modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            handles.append(module.register_forward_pre_hook(hook(name)))
+    try:
+        yield records
+    finally:
+        for handle in handles:
+            handle.remove()

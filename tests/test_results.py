@@ -66,3 +66,9 @@ def test_saved_results_carry_the_seed_offset(tmp_path):
     r.record("c", "1", [1.0, 2.0], "partly")
     r.save(tmp_path)
     assert load_all(tmp_path).seed.tolist() == [20]
+
+
+def test_mean_sd_formats_per_seed_values():
+    from zoo_utils.results import mean_sd
+    assert mean_sd([1.0, 2.0, 3.0]) == "2.0 ± 1.0"
+    assert mean_sd([0.5, 0.25], digits=2) == "0.38 ± 0.18"

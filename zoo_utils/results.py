@@ -43,6 +43,12 @@ class Claim:
         return text + (f", {missing} never reached)" if missing else ")")
 
 
+def mean_sd(values, digits=1):
+    """'mean ± sd' of per-seed values, for sentences generated from the numbers."""
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
 def _number(x):
     """Counts in full with thousands separators, measurements to three significant figures."""
     return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.3g}"

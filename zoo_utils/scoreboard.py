@@ -25,10 +25,9 @@ COLOURS = dict(zip(VERDICTS, [PALETTE[2], PALETTE[1], PALETTE[3], "#bbbbbb"]))
 def other_seeds(build_root, profile, seed):
     """Seed offsets other than `seed` that have been run at `profile`."""
     found = []
-    for path in sorted((Path(build_root) / "runs").glob(f"{profile}*")):
-        name = path.name
-        offset = 0 if name == profile else name.removeprefix(f"{profile}-seed")
-        if str(offset).lstrip("-").isdigit() and int(offset) != seed and path.is_dir():
+    for path in (Path(build_root) / "runs").glob(f"{profile}*"):
+        offset = "0" if path.name == profile else path.name.removeprefix(f"{profile}-seed")
+        if path.is_dir() and offset.lstrip("-").isdigit() and int(offset) != seed:
             found.append(int(offset))
     return sorted(found)
 
@@ -79,17 +78,17 @@ def page_title(path):
     return Path(path).stem
 
 
-def held(row, check_columns):
+def held(row, checks):
     """'held', 'changed', or None when no other seed set has this claim."""
-    others = [row[c] for c in check_columns if isinstance(row[c], str)]
+    others = [row[c] for c in checks if isinstance(row[c], str)]
     if not others or row["verdict"] in ("not assessed", None):
         return None
     return "held" if all(v == row["verdict"] for v in others) else "changed"
 
 
 def counts(board):
-    """Per part and in all: pages run, claims per verdict and, with `held` in the board, how many
-    of the claims checked at another seed set kept their verdict."""
+    """Per part and in all: pages run, claims per verdict, and how many of the claims checked at
+    another seed set kept their verdict."""
     claims = board.dropna(subset=["claim"])
     groups = {part: board[board.part == part] for part in dict.fromkeys(board.part)}
     groups["all parts"] = board
@@ -98,10 +97,9 @@ def counts(board):
         mine = claims.loc[claims.index.intersection(group.index)]
         row = {"pages run": f"{mine.notebook.nunique()} of {group.notebook.nunique()}",
                "claims": len(mine), **{v: (mine.verdict == v).sum() for v in VERDICTS}}
-        if "held" in board:
-            checked = mine.held[mine.held.isin(["held", "changed"])]
-            row["held at other seeds"] = (f"{(checked == 'held').sum()} of {len(checked)}"
-                                          if len(checked) else "—")
+        checked = mine.held[mine.held.isin(["held", "changed"])]
+        row["held at other seeds"] = (f"{(checked == 'held').sum()} of {len(checked)}"
+                                      if len(checked) else "—")
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("part")
 
@@ -121,7 +119,7 @@ def draw(board, profile, path):
         left += per_page[verdict]
     for i, page in enumerate(pages):
         on_page = board[board.title == page]
-        changed = (on_page.get("held") == "changed").sum() if "held" in board else 0
+        changed = (on_page.held == "changed").sum()
         note = ("not yet run" if on_page.claim.isna().all() else
                 f"{changed} changed with the seeds" if changed else "")
         ax.text(left[page] + 0.2, i, note, va="center", fontsize=8)
@@ -151,7 +149,7 @@ def markdown(board, profile, seed):
                 f": **{kept} of {compared}** assessed claims kept their verdict." if checks else
                 "No other seed set has been run at this profile, so no verdict has been checked "
                 "against another set of seeds yet (`python -m zoo_utils.reproduce --seed 0 20`)."),
-             "", "## In numbers", "", _table(n.reset_index().rename(columns={"part": "part"})), "",
+             "", "## In numbers", "", _table(n.reset_index()), "",
              "```{figure} scoreboard.png", ":name: scoreboard-figure", "",
              f"Claims per page split by verdict, profile `{profile}`.", "```", ""]
     if checks:

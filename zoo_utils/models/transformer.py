@@ -83,18 +83,21 @@ class SequenceBatchNorm(nn.BatchNorm1d):
         return out
 
 
+class TokenLayerNorm(nn.LayerNorm):
+    """LayerNorm over each token's features; takes (and needs no) mask, like SequenceBatchNorm."""
+
+    def forward(self, x, keep=None):
+        return super().forward(x)
+
+
 def make_norm(kind, d_model):
     """'layer' (the paper), 'batch' (BatchNorm over all positions, padding too) or 'batch-real'
     (BatchNorm over the real tokens only)."""
     if kind == "layer":
-        return nn.LayerNorm(d_model)
+        return TokenLayerNorm(d_model)
     if kind in ("batch", "batch-real"):
         return SequenceBatchNorm(d_model, real_tokens_only=kind == "batch-real")
     raise ValueError(f"unknown norm {kind!r}; choose 'layer', 'batch' or 'batch-real'")
-
-
-def _normalise(norm, x, keep):
-    return norm(x, keep) if isinstance(norm, SequenceBatchNorm) else norm(x)
 
 
 class EncoderLayer(nn.Module):
@@ -116,9 +119,9 @@ class EncoderLayer(nn.Module):
         attend = lambda h: self.attention(h, h, h, mask)
         for sublayer, norm in [(attend, self.norm1), (self.feed_forward, self.norm2)]:
             if self.pre_norm:
-                x = x + self.dropout(sublayer(_normalise(norm, x, keep)))
+                x = x + self.dropout(sublayer(norm(x, keep)))
             else:
-                x = _normalise(norm, x + self.dropout(sublayer(x)), keep)
+                x = norm(x + self.dropout(sublayer(x)), keep)
         return x
 
 

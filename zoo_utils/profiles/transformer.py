@@ -50,7 +50,7 @@ PROFILES = {
                                    table1_d=32, table1_lengths=(8, 32), table1_repeats=1,
                                    s2s_n_train=256, s2s_n_test=32, s2s_epochs=1, s2s_d_model=16,
                                    s2s_heads=2, s2s_warmup=10, minutes="under a minute"),
-    "cpu": TransformerPageConfig(seeds=(0, 1, 2, 3, 4), minutes="about 20 minutes on 2 cores"),
+    "cpu": TransformerPageConfig(seeds=(0, 1, 2, 3, 4), minutes="about 15 minutes on 2 cores"),
     # no translation corpus can be read offline, so the gpu profile runs the same experiments at
     # the base model's width and longer sequences; BLEU stays unassessed
     "gpu": TransformerPageConfig(seeds=(0, 1, 2, 3, 4), lnbn_train_lengths=(8, 48),

@@ -23,7 +23,9 @@ def random_masking(x, mask_ratio, generator=None):
     (B, N; 1 = masked) and `ids_restore`, the permutation that puts the shuffled order back."""
     b, n, d = x.shape
     n_keep = round(n * (1 - mask_ratio))
-    noise = torch.rand(b, n, device=x.device, generator=generator)
+    # draw on the generator's device, so a CPU generator can mask a batch on the GPU
+    where = generator.device if generator is not None else x.device
+    noise = torch.rand(b, n, device=where, generator=generator).to(x.device)
     ids_shuffle = noise.argsort(dim=1)
     ids_restore = ids_shuffle.argsort(dim=1)
     ids_keep = ids_shuffle[:, :n_keep]

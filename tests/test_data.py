@@ -113,3 +113,11 @@ def test_random_flip_mirrors_about_half():
     untouched = (flipped == images).flatten(1).all(1)
     assert bool((mirrored | untouched).all())
     assert 400 < int(mirrored.sum()) < 600
+
+
+def test_photo_crops_are_seeded_unit_range_colour_crops():
+    crops = data.photo_crops(20, 16, seed=3)
+    assert crops.shape == (20, 3, 16, 16) and crops.dtype == torch.float32
+    assert 0 <= crops.min() and crops.max() <= 1
+    assert torch.equal(crops, data.photo_crops(20, 16, seed=3))
+    assert not torch.equal(crops, data.photo_crops(20, 16, seed=4))

@@ -1,8 +1,13 @@
-"""Features of a trained network and nearest neighbours in them (Fig 3 of AlexNet, kNN probes)."""
+"""Features of a trained network and what they are worth: nearest neighbours (Fig 3 of AlexNet),
+the weighted k-NN monitor and the linear probe that self-supervised pages evaluate with."""
+
+import math
 
 import torch
+import torch.nn.functional as F
+from torch.utils.data import TensorDataset
 
-from .train import batches
+from .train import batches, cosine_schedule, fit, seed_all
 
 
 @torch.no_grad()
@@ -21,3 +26,41 @@ def neighbour_agreement(query_features, query_labels, key_features, key_labels, 
     """Fraction of each query's `k` nearest keys that share its label, averaged over queries."""
     idx = nearest_neighbours(query_features, key_features, k)
     return (key_labels[idx] == query_labels[:, None]).float().mean().item()
+
+
+def knn_accuracy(train_features, train_labels, test_features, test_labels, k=200, temperature=0.1,
+                 chunk=1024):
+    """The weighted k-NN classifier of Wu et al. (2018), the monitor of self-supervised
+    training: cosine similarity on L2-normalised features; each of a test feature's k nearest
+    training features votes for its label with weight exp(similarity / temperature)."""
+    train_features = F.normalize(train_features, dim=1)
+    test_features = F.normalize(test_features, dim=1)
+    classes = int(max(train_labels.max(), test_labels.max())) + 1
+    k = min(k, len(train_features))
+    correct = 0
+    for i in range(0, len(test_features), chunk):
+        similarity, idx = (test_features[i:i + chunk] @ train_features.T).topk(k, dim=1)
+        votes = torch.zeros(len(idx), classes).scatter_add_(
+            1, train_labels[idx], (similarity / temperature).exp())
+        correct += (votes.argmax(1) == test_labels[i:i + chunk]).sum().item()
+    return correct / len(test_features)
+
+
+def linear_probe(train_features, train_labels, test_features, test_labels, *, epochs=100,
+                 lr=0.1, weight_decay=0.0, batch_size=256, seed=0):
+    """Test accuracy of a linear classifier trained on frozen features (standardised with the
+    training set's statistics, as MAE's probe does with a BatchNorm without affine), with SGD
+    and a cosine schedule through `zoo_utils.train.fit`."""
+    mean, std = train_features.mean(0), train_features.std(0) + 1e-6
+    standard = lambda f: (f - mean) / std
+    train_set = TensorDataset(standard(train_features), train_labels)
+    test_set = TensorDataset(standard(test_features), test_labels)
+    seed_all(seed)
+    probe = torch.nn.Linear(train_features.size(1), int(train_labels.max()) + 1)
+    optimizer = torch.optim.SGD(probe.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+    steps = epochs * math.ceil(len(train_set) / batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(0, steps))
+    history = fit(probe, train_set, test_set, epochs=epochs, optimizer=optimizer,
+                  scheduler=schedule, batch_size=batch_size, seed=seed, device="cpu",
+                  progress=False)
+    return 1 - history.test_error.iloc[-1]

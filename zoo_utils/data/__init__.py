@@ -10,6 +10,7 @@ blocks) and `sequences` (synthetic tasks with exact answers).
 
 from . import sequences, text
 from .core import DatasetUnavailable, ImageDataset, default_root, stratified_split
+from .offline import photo_crops
 from .registry import OFFLINE, REAL, describe, load, names
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "describe",
     "load",
     "names",
+    "photo_crops",
     "sequences",
     "stratified_split",
     "text",

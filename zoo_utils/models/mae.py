@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .transformer import EncoderLayer, sinusoidal_encoding
-from .vit import patchify, unpatchify  # noqa: F401  (unpatchify is part of this module's API)
+from .vit import patch_grid, patchify, unpatchify
 
 
 def random_masking(x, mask_ratio, generator=None):
@@ -43,9 +43,14 @@ def unshuffle(tokens, ids_restore):
 def sincos_2d(grid, d_model):
     """Fixed 2-D position embeddings (N, d_model): half the features encode the patch's row and
     half its column, each with the Transformer's sinusoids, as MAE's code does."""
-    rows, cols = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
+    rows, cols = patch_grid(grid)
     table = sinusoidal_encoding(grid, d_model // 2)
-    return torch.cat([table[rows.flatten()], table[cols.flatten()]], dim=1)
+    return torch.cat([table[rows], table[cols]], dim=1)
+
+
+def patch_statistics(patches):
+    """Each patch's mean and standard deviation over its pixels, (B, N, 1) each."""
+    return patches.mean(dim=-1, keepdim=True), (patches.var(dim=-1, keepdim=True) + 1e-6).sqrt()
 
 
 def patch_targets(images, patch_size, normalise):
@@ -53,8 +58,8 @@ def patch_targets(images, patch_size, normalise):
     variance within each patch when `normalise` (the paper's better target)."""
     target = patchify(images, patch_size)
     if normalise:
-        mean, var = target.mean(dim=-1, keepdim=True), target.var(dim=-1, keepdim=True)
-        target = (target - mean) / (var + 1e-6).sqrt()
+        mean, std = patch_statistics(target)
+        target = (target - mean) / std
     return target
 
 
@@ -158,8 +163,8 @@ class MAE(nn.Module):
         _, prediction, mask = self(images, mask_ratio, generator)
         patches = patchify(images, c.patch_size)
         if c.norm_pix_loss:
-            mean, var = patches.mean(dim=-1, keepdim=True), patches.var(dim=-1, keepdim=True)
-            prediction = prediction * (var + 1e-6).sqrt() + mean
+            mean, std = patch_statistics(patches)
+            prediction = prediction * std + mean
         pasted = torch.where(mask[..., None].bool(), prediction, patches)
         mask_image = mask[..., None].expand_as(patches)
         return (unpatchify(prediction, c.patch_size, c.channels),

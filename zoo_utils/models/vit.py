@@ -105,10 +105,15 @@ class ViT(nn.Module):
                 block.attention.keep_weights, block.attention.weights = False, None
 
 
+def patch_grid(grid):
+    """The row and the column of each of the grid x grid patches, in raster order: two (N,)."""
+    rows, cols = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
+    return rows.flatten(), cols.flatten()
+
+
 def patch_distances(grid, patch_size):
     """(N, N) distances in pixels between the centres of the patches of a grid x grid image."""
-    rows, cols = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
-    centres = torch.stack([rows.flatten(), cols.flatten()], dim=1).float() * patch_size
+    centres = torch.stack(patch_grid(grid), dim=1).float() * patch_size
     return torch.cdist(centres, centres)
 
 

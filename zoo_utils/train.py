@@ -176,6 +176,14 @@ def cosine_schedule(warmup_steps, total_steps):
     return factor
 
 
+def adamw_cosine(model, lr, warmup_steps, total_steps, betas=(0.9, 0.999), weight_decay=0.05):
+    """AdamW with a linear warm-up and a cosine decay stepped per iteration, the recipe of the
+    vision Transformer pages: (optimizer, scheduler) for `fit`."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer,
+                                                        cosine_schedule(warmup_steps, total_steps))
+
+
 def train_seeds(make_model, seeds, train_set, test_set=None, *, epochs, lr, momentum=0.9,
                 weight_decay=0.0, warmup_epochs=0, milestones=(), batch_size=128, desc="",
                 **fit_kwargs):

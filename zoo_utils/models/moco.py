@@ -1,0 +1,50 @@
+"""MoCo (He et al. 2020): contrastive learning as looking up a key in a dictionary. The query
+encoder learns by back-propagation; the key encoder follows it by momentum; the dictionary is a
+queue of recent keys (Algorithm 1). The pieces live in `zoo_utils.contrastive`."""
+
+import copy
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..contrastive import (Queue, batch_shuffle, batch_unshuffle, info_nce, momentum_update,
+                           split_batchnorm)
+
+
+class MoCo(nn.Module):
+    """`encoder` maps images to `dim`-dimensional vectors (MoCo v1: a ResNet whose FC has `dim`
+    outputs). `shuffle_bn_splits` > 1 gives both encoders per-group BatchNorm and shuffles the
+    keys' order across groups, MoCo's guard against BatchNorm leaking which key is positive."""
+
+    def __init__(self, encoder, dim=128, K=65536, m=0.999, T=0.07, shuffle_bn_splits=1):
+        super().__init__()
+        if shuffle_bn_splits > 1:
+            encoder = split_batchnorm(encoder, shuffle_bn_splits)
+        self.encoder_q = encoder
+        self.encoder_k = copy.deepcopy(encoder)       # f_k.params = f_q.params
+        self.encoder_k.requires_grad_(False)         # no gradient to keys
+        self.queue = Queue(K, dim)
+        self.m, self.T = m, T
+        self.shuffle_bn = shuffle_bn_splits > 1
+
+    def keys(self, x_k):
+        with torch.no_grad():
+            momentum_update(self.encoder_k, self.encoder_q, self.m)
+            if self.shuffle_bn:
+                x_k, restore = batch_shuffle(x_k)
+            k = F.normalize(self.encoder_k(x_k), dim=1)
+            return batch_unshuffle(k, restore) if self.shuffle_bn else k
+
+    def forward(self, x_q, x_k):
+        """One step of Algorithm 1 up to the loss: returns the loss and the logits (positive in
+        column 0) and enqueues this batch's keys."""
+        q = F.normalize(self.encoder_q(x_q), dim=1)
+        k = self.keys(x_k)
+        loss, logits = info_nce(q, k, self.queue.keys.clone(), self.T)
+        self.queue.enqueue_dequeue(k)
+        return loss, logits
+
+    def features(self, images):
+        """The frozen query encoder's normalised output, for the k-NN monitor and linear probe."""
+        return F.normalize(self.encoder_q(images), dim=1)

@@ -21,8 +21,10 @@ def random_flip(images, generator=None):
     return torch.where(flip[:, None, None, None], images.flip(-1), images)
 
 
-def crop_and_flip(padding=4):
-    """The standard CIFAR augmentation (pad-4 random crop, random flip) as a batch function."""
+def crop_and_flip(padding=4, flip=True):
+    """The standard CIFAR augmentation (pad-4 random crop, random flip) as a batch function;
+    `flip=False` keeps the crop only (for digits, whose mirror images are not digits)."""
     def augment(images, generator=None):
-        return random_flip(random_crop(images, padding, generator), generator)
+        images = random_crop(images, padding, generator)
+        return random_flip(images, generator) if flip else images
     return augment

@@ -68,6 +68,8 @@ def test_queue_replaces_the_oldest_keys_and_wraps():
     queue.enqueue_dequeue(b)
     assert torch.equal(queue.keys, torch.stack([b[2], a[1], a[2], b[0], b[1]]))
     assert queue.pointer.item() == 1
+    with pytest.raises(ValueError, match="does not fit"):
+        queue.enqueue_dequeue(torch.zeros(6, 2))
 
 
 def test_queue_matches_lightly_memory_bank():
@@ -136,11 +138,11 @@ def test_batch_shuffle_is_undone_by_unshuffle():
     assert torch.equal(C.batch_unshuffle(shuffled, restore), x)
 
 
-@pytest.mark.parametrize("splits", [1, 4])
-def test_moco_step(splits):
+@pytest.mark.parametrize("splits, shuffle", [(1, False), (4, False), (4, True)])
+def test_moco_step(splits, shuffle):
     torch.manual_seed(0)
     model = MoCo(resnet.cifar_resnet(8, width=4, num_classes=16), dim=16, K=32, m=0.0, T=0.2,
-                 shuffle_bn_splits=splits)
+                 bn_splits=splits, shuffle_bn=shuffle)
     x = torch.rand(8, 3, 16, 16)
     old_keys = model.queue.keys.clone()
     loss, logits = model(x, x.flip(-1))
@@ -159,10 +161,13 @@ def test_moco_step(splits):
 def test_contrastive_step_trains_with_the_one_loop():
     torch.manual_seed(0)
     model = MoCo(resnet.cifar_resnet(8, width=4, num_classes=8), dim=8, K=16, m=0.9, T=0.2,
-                 shuffle_bn_splits=2)
+                 bn_splits=2)
     data = TensorDataset(torch.rand(32, 3, 16, 16))
+    modes = []
     history = train.fit(model, data, epochs=2, step=C.contrastive_step(C.view_augmentation(16)),
                         optimizer=torch.optim.SGD(model.parameters(), lr=0.05), batch_size=8,
-                        progress=False)
+                        progress=False,
+                        monitor=lambda m: modes.append(m.training) or {"calls": len(modes)})
     assert list(history.columns[:2]) == ["train_loss", "train_pretext accuracy"]
     assert history.train_loss.notna().all()
+    assert modes == [False, False] and history.calls.tolist() == [1, 2] and model.training

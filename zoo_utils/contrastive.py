@@ -62,6 +62,8 @@ class Queue(nn.Module):
     @torch.no_grad()
     def enqueue_dequeue(self, keys):
         """Write a batch of keys over the oldest ones (wrapping round the end)."""
+        if len(keys) > len(self.keys):
+            raise ValueError(f"a batch of {len(keys)} keys does not fit a queue of {len(self.keys)}")
         slots = (self.pointer + torch.arange(len(keys), device=keys.device)) % len(self.keys)
         self.keys[slots] = keys.detach().to(self.keys.dtype)
         self.pointer.copy_((self.pointer + len(keys)) % len(self.keys))

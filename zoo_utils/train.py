@@ -107,13 +107,15 @@ def evaluate(model, dataset, step=classification_step, batch_size=1000, device=N
 
 def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
         step=classification_step, batch_size=128, augment=None, clip_grad_norm=None, seed=0,
-        device=None, progress=None, desc="train"):
+        device=None, progress=None, desc="train", monitor=None):
     """Train `model` for `epochs` with `step` as the objective and return the per-epoch history.
 
     `optimizer` is built on `model.parameters()` by the caller; `scheduler`, if given, is
     stepped after every optimisation step (so milestones are counted in iterations, as the
     papers state them). `augment(inputs, generator)` transforms the first tensor of each
-    training batch; `clip_grad_norm` caps the gradients' global norm.
+    training batch; `clip_grad_norm` caps the gradients' global norm. `monitor(model)`, if
+    given, is called in evaluation mode after every epoch and its {name: value} joins the
+    history (for example the k-NN accuracy of a self-supervised encoder).
     """
     device = torch.device(device) if device else default_device()
     model.to(device).train()
@@ -144,6 +146,11 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
         row = {"epoch": epoch, **{f"train_{k}": v for k, v in means.result().items()}, "lr": lr}
         if test_set is not None:
             row |= {f"test_{k}": v for k, v in evaluate(model, test_set, step, device=device).items()}
+        if monitor is not None:
+            model.eval()
+            with torch.no_grad():
+                row |= monitor(model)
+            model.train()
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
         bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k.startswith("train_")},

@@ -14,19 +14,21 @@ from ..contrastive import (Queue, batch_shuffle, batch_unshuffle, info_nce, mome
 
 class MoCo(nn.Module):
     """`encoder` maps images to `dim`-dimensional vectors (MoCo v1: a ResNet whose FC has `dim`
-    outputs). `shuffle_bn_splits` > 1 gives both encoders per-group BatchNorm and shuffles the
-    keys' order across groups, MoCo's guard against BatchNorm leaking which key is positive."""
+    outputs) and has a `features` method for the pooled features under its FC. `bn_splits` > 1
+    gives both encoders BatchNorm over that many groups of the batch, as on that many GPUs;
+    `shuffle_bn` then sends each key through a different group from its query, MoCo's guard
+    against BatchNorm statistics giving away which key is the positive."""
 
-    def __init__(self, encoder, dim=128, K=65536, m=0.999, T=0.07, shuffle_bn_splits=1):
+    def __init__(self, encoder, dim=128, K=65536, m=0.999, T=0.07, bn_splits=1, shuffle_bn=True):
         super().__init__()
-        if shuffle_bn_splits > 1:
-            encoder = split_batchnorm(encoder, shuffle_bn_splits)
+        if bn_splits > 1:
+            encoder = split_batchnorm(encoder, bn_splits)
         self.encoder_q = encoder
         self.encoder_k = copy.deepcopy(encoder)       # f_k.params = f_q.params
         self.encoder_k.requires_grad_(False)         # no gradient to keys
         self.queue = Queue(K, dim)
         self.m, self.T = m, T
-        self.shuffle_bn = shuffle_bn_splits > 1
+        self.shuffle_bn = shuffle_bn
 
     def keys(self, x_k):
         with torch.no_grad():
@@ -46,5 +48,6 @@ class MoCo(nn.Module):
         return loss, logits
 
     def features(self, images):
-        """The frozen query encoder's normalised output, for the k-NN monitor and linear probe."""
-        return F.normalize(self.encoder_q(images), dim=1)
+        """The frozen query encoder's pooled features (its FC layer's input), which the paper's
+        linear protocol evaluates; for the k-NN monitor and the linear probe."""
+        return self.encoder_q.features(images)

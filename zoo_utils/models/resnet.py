@@ -108,10 +108,14 @@ class ResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(in_channels, num_classes)
 
-    def forward(self, x):
+    def features(self, x):
+        """The globally pooled features that the FC layer classifies."""
         x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
+        return torch.flatten(self.avgpool(x), 1)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 
 def resnet18(**kwargs):
@@ -161,9 +165,12 @@ class CifarResNet(nn.Module):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
+    def features(self, x):
+        """The globally pooled features that the FC layer classifies."""
+        return self.blocks(F.relu(self.bn1(self.conv1(x)))).mean((2, 3))
+
     def forward(self, x):
-        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(x.mean((2, 3)))
+        return self.fc(self.features(x))
 
 
 def cifar_resnet(depth, plain=False, **kwargs):

@@ -32,7 +32,7 @@ PROFILES = {
                            batch_size=64, warmup_epochs=0, ratios=(0.5, 0.75), probe_epochs=2,
                            knn_k=10, minutes="under a minute"),
     "cpu": MAEPageConfig(seeds=(0, 1, 2), epochs=12, warmup_epochs=2,
-                         minutes="about 25 minutes on 2 cores"),
+                         minutes="about 27 minutes on 2 cores"),
     "gpu": MAEPageConfig(seeds=(0, 1, 2), dataset="cifar10", d_model=384, layers=12, heads=6,
                          decoder_d_model=256, decoder_layers=4, decoder_heads=8, epochs=200,
                          batch_size=256, lr=1.5e-3, warmup_epochs=20, probe_epochs=90,

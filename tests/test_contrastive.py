@@ -171,3 +171,19 @@ def test_contrastive_step_trains_with_the_one_loop():
     assert list(history.columns[:2]) == ["train_loss", "train_pretext accuracy"]
     assert history.train_loss.notna().all()
     assert modes == [False, False] and history.calls.tolist() == [1, 2] and model.training
+
+
+def test_gpu_profile_moco_takes_a_step_on_cifar_shapes():
+    """The MoCo page's gpu settings: the CIFAR ResNet-18, K = 4096, BatchNorm in 8 groups."""
+    from zoo_utils import profiles
+    cfg = profiles.get("moco", "gpu")
+    model = MoCo(resnet.resnet18_cifar(num_classes=cfg.dim), dim=cfg.dim, K=cfg.K, m=cfg.m,
+                 T=cfg.T, bn_splits=cfg.bn_splits)
+    optimizer = torch.optim.SGD(model.encoder_q.parameters(), lr=cfg.lr, momentum=0.9,
+                                weight_decay=cfg.weight_decay)
+    step = C.contrastive_step(C.view_augmentation(32, cfg.recipe))
+    outputs = step(model, (torch.rand(16, 3, 32, 32),))
+    outputs["loss"].backward()
+    optimizer.step()
+    assert torch.isfinite(outputs["loss"]) and model.queue.pointer.item() == 16
+    assert model.eval().features(torch.rand(2, 3, 32, 32)).shape == (2, 512)

@@ -94,3 +94,17 @@ def test_a_trained_mae_beats_the_mean_fill_baseline_on_a_learnable_pattern():
         loss, prediction, mask = model(test, generator=generator)
     baseline = M.masked_mse(M.mean_fill(test, mask, 4), M.patchify(test, 4), mask)
     assert loss < baseline / 2
+
+
+def test_gpu_profile_model_takes_a_step_on_cifar_shapes():
+    from zoo_utils import profiles, train
+    cfg = profiles.get("mae", "gpu")
+    model = M.MAE(M.MAEConfig(image_size=32, patch_size=cfg.patch_size, d_model=cfg.d_model,
+                              layers=cfg.layers, heads=cfg.heads, decoder_d_model=cfg.decoder_d_model,
+                              decoder_layers=cfg.decoder_layers, decoder_heads=cfg.decoder_heads))
+    optimizer, schedule = train.adamw_cosine(model, cfg.lr, 1, 10, betas=(0.9, 0.95))
+    loss = M.mae_step(model, (torch.rand(2, 3, 32, 32),))["loss"]
+    loss.backward()
+    optimizer.step()
+    schedule.step()
+    assert torch.isfinite(loss)

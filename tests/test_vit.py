@@ -79,3 +79,26 @@ def test_mean_attention_distance_of_a_right_neighbour_head_is_one_patch():
     for q in range(16):      # each patch looks at its right neighbour, the last column at its left
         weights[0, 0, q, q + 1 if q % grid < grid - 1 else q - 1] = 1
     assert V.mean_attention_distance(weights, grid, patch, cls_token=False).item() == patch
+
+
+def test_gpu_profile_models_take_a_step_on_cifar_shapes():
+    """The page's gpu ViTs (main and side experiments) and its MAE-shaped encoder, one step each."""
+    from zoo_utils import profiles, train
+    from zoo_utils.models import mae as M
+    cfg = profiles.get("vit", "gpu")
+    images, labels = torch.rand(2, 3, 32, 32), torch.tensor([0, 1])
+    for d_model, layers in [(cfg.d_model, cfg.layers), (cfg.side_d_model, cfg.side_layers)]:
+        for pool in ("cls", "mean"):
+            model = V.ViT(V.ViTConfig(image_size=32, patch_size=cfg.patch_size, classes=10,
+                                      d_model=d_model, layers=layers, heads=cfg.heads,
+                                      d_mlp=4 * d_model, pool=pool))
+            optimizer, schedule = train.adamw_cosine(model, cfg.lr, 1, 10)
+            loss = train.classification_step(model, (images, labels))["loss"]
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            assert torch.isfinite(loss)
+    mae = M.MAE(M.MAEConfig(image_size=32, patch_size=cfg.patch_size, d_model=cfg.d_model,
+                            layers=cfg.layers, heads=cfg.heads, decoder_d_model=cfg.d_model // 2,
+                            decoder_layers=2, decoder_heads=cfg.heads // 2))
+    M.mae_step(mae, (images,))["loss"].backward()

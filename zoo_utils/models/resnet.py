@@ -122,6 +122,15 @@ def resnet18(**kwargs):
     return ResNet(BasicBlock, (2, 2, 2, 2), **kwargs)
 
 
+def resnet18_cifar(in_channels=3, **kwargs):
+    """ResNet-18 for 32-pixel images, as self-supervised CIFAR code (MoCo's official demo) uses
+    it: a 3x3 stride-1 stem and no max-pool, so the last stage still sees a 4 x 4 map."""
+    net = resnet18(**kwargs)
+    net.conv1 = conv3x3(in_channels, 64)
+    net.maxpool = nn.Identity()
+    return net
+
+
 def resnet34(**kwargs):
     return ResNet(BasicBlock, (3, 4, 6, 3), **kwargs)
 

@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset
 from zoo_utils import contrastive as C
 from zoo_utils import train
 from zoo_utils.models import resnet
-from zoo_utils.models.moco import MoCo
+from zoo_utils.models.moco import EndToEnd, MemoryBankContrast, MoCo
 
 
 def unit(*shape, seed=0):
@@ -59,6 +59,29 @@ def test_info_nce_matches_lightly_ntxent_with_a_memory_bank():
     oracle.memory_bank.bank = queue.clone()
     ours, _ = C.info_nce(q, k, queue, temperature=0.07)
     assert ours.item() == pytest.approx(oracle(q, k).item(), rel=1e-5)
+
+
+def test_in_batch_info_nce_is_cross_entropy_over_the_batch():
+    q, k = unit(6, 4, seed=4), unit(6, 4, seed=5)
+    loss, logits = C.info_nce_in_batch(q, k, temperature=0.2)
+    assert logits.shape == (6, 6)
+    assert loss.item() == pytest.approx(F.cross_entropy(q @ k.T / 0.2, torch.arange(6)).item())
+    same = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    assert C.info_nce_in_batch(same, same, 1.0)[0].item() == pytest.approx(math.log(1 + math.exp(-1)))
+
+
+def test_memory_bank_moves_only_the_batchs_entries():
+    bank = C.MemoryBank(10, 3)
+    before = bank.vectors.clone()
+    new = unit(2, 3, seed=6)
+    bank.update(torch.tensor([2, 7]), new, momentum=0.0)
+    assert torch.allclose(bank.vectors[[2, 7]], new)
+    keep = [i for i in range(10) if i not in (2, 7)]
+    assert torch.equal(bank.vectors[keep], before[keep])
+    other = unit(1, 3, seed=7)
+    bank.update(torch.tensor([2]), other, momentum=0.5)
+    assert torch.allclose(bank.vectors[2], F.normalize(0.5 * new[0] + 0.5 * other[0], dim=0))
+    assert bank.sample(5, torch.Generator().manual_seed(0)).shape == (5, 3)
 
 
 def test_queue_replaces_the_oldest_keys_and_wraps():
@@ -187,3 +210,22 @@ def test_gpu_profile_moco_takes_a_step_on_cifar_shapes():
     optimizer.step()
     assert torch.isfinite(outputs["loss"]) and model.queue.pointer.item() == 16
     assert model.eval().features(torch.rand(2, 3, 32, 32)).shape == (2, 512)
+
+
+def test_end_to_end_and_memory_bank_mechanisms_train_with_the_one_loop():
+    torch.manual_seed(0)
+    images = torch.rand(32, 3, 16, 16)
+    step = C.contrastive_step(C.view_augmentation(16))
+    end_to_end = EndToEnd(resnet.cifar_resnet(8, width=4, num_classes=8), T=0.2, bn_splits=2)
+    loss, logits = end_to_end(images[:8], images[:8])
+    assert logits.shape == (8, 8)
+    loss.backward()
+    assert all(p.grad is not None for p in end_to_end.parameters())
+    bank_model = MemoryBankContrast(resnet.cifar_resnet(8, width=4, num_classes=8), n_images=32,
+                                    dim=8, K=16, T=0.2)
+    before = bank_model.bank.vectors.clone()
+    history = train.fit(bank_model, TensorDataset(images, torch.arange(32)), epochs=1, step=step,
+                        optimizer=torch.optim.SGD(bank_model.parameters(), lr=0.05),
+                        batch_size=8, progress=False)
+    assert history.train_loss.notna().all()
+    assert not torch.isclose(bank_model.bank.vectors, before).all(1).any()   # every entry moved

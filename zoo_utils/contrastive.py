@@ -50,6 +50,19 @@ def info_nce(q, k, queue, temperature):
     return F.cross_entropy(logits, labels), logits
 
 
+def info_nce_in_batch(q, k, temperature):
+    """InfoNCE when the dictionary is the batch itself (the end-to-end mechanism): query i's
+    positive is key i and its negatives are the other N - 1 keys. Logits as `info_nce`'s,
+    positive in column 0."""
+    n = len(q)
+    similarity = q @ k.T
+    l_pos = similarity.diagonal()[:, None]
+    l_neg = similarity[~torch.eye(n, dtype=torch.bool, device=q.device)].view(n, n - 1)
+    logits = torch.cat([l_pos, l_neg], 1) / temperature
+    labels = torch.zeros(n, dtype=torch.long, device=q.device)
+    return F.cross_entropy(logits, labels), logits
+
+
 class Queue(nn.Module):
     """The dictionary: the K most recent keys, oldest replaced first. Starts as random unit
     vectors, as MoCo's does."""
@@ -67,6 +80,26 @@ class Queue(nn.Module):
         slots = (self.pointer + torch.arange(len(keys), device=keys.device)) % len(self.keys)
         self.keys[slots] = keys.detach().to(self.keys.dtype)
         self.pointer.copy_((self.pointer + len(keys)) % len(self.keys))
+
+
+class MemoryBank(nn.Module):
+    """One stored vector per training image (Wu et al. 2018), random unit vectors at first.
+    Negatives are drawn from it at random; an image's entry moves toward its newest encoding."""
+
+    def __init__(self, size, dim):
+        super().__init__()
+        self.register_buffer("vectors", F.normalize(torch.randn(size, dim), dim=1))
+
+    def sample(self, n, generator=None):
+        """`n` entries drawn uniformly (with replacement), as (n, dim)."""
+        idx = torch.randint(len(self.vectors), (n,), generator=generator).to(self.vectors.device)
+        return self.vectors[idx]
+
+    @torch.no_grad()
+    def update(self, indices, vectors, momentum=0.5):
+        """v_i <- normalise(momentum v_i + (1 - momentum) f_i) for the batch's images."""
+        mixed = momentum * self.vectors[indices] + (1 - momentum) * vectors.detach()
+        self.vectors[indices] = F.normalize(mixed, dim=1).to(self.vectors.dtype)
 
 
 @torch.no_grad()
@@ -132,7 +165,7 @@ def contrastive_step(augment):
     """A training step for `zoo_utils.train.fit`: two views of the batch's images, a model that
     returns (loss, logits) with the positive in column 0, and the pretext task's accuracy."""
     def step(model, batch):
-        images = batch[0]
-        loss, logits = model(augment(images), augment(images))
+        images, *rest = batch            # rest: image indices, for a model with a memory bank
+        loss, logits = model(augment(images), augment(images), *rest)
         return {"loss": loss, "pretext accuracy": (logits.argmax(1) == 0).float().mean()}
     return step

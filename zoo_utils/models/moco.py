@@ -1,6 +1,8 @@
 """MoCo (He et al. 2020): contrastive learning as looking up a key in a dictionary. The query
 encoder learns by back-propagation; the key encoder follows it by momentum; the dictionary is a
-queue of recent keys (Algorithm 1). The pieces live in `zoo_utils.contrastive`."""
+queue of recent keys (Algorithm 1). Beside it, the two mechanisms the paper compares it with
+(Fig 2): end-to-end, where the batch is the dictionary, and a memory bank. The pieces live in
+`zoo_utils.contrastive`."""
 
 import copy
 
@@ -8,8 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..contrastive import (Queue, batch_shuffle, batch_unshuffle, info_nce, momentum_update,
-                           split_batchnorm)
+from ..contrastive import (MemoryBank, Queue, batch_shuffle, batch_unshuffle, info_nce,
+                           info_nce_in_batch, momentum_update, split_batchnorm)
 
 
 class MoCo(nn.Module):
@@ -51,3 +53,45 @@ class MoCo(nn.Module):
         """The frozen query encoder's pooled features (its FC layer's input), which the paper's
         linear protocol evaluates; for the k-NN monitor and the linear probe."""
         return self.encoder_q.features(images)
+
+
+class EndToEnd(nn.Module):
+    """Fig 2a: one encoder for queries and keys, both back-propagated; the dictionary is the
+    current batch, so K = batch size - 1."""
+
+    def __init__(self, encoder, T=0.07, bn_splits=1):
+        super().__init__()
+        self.encoder = split_batchnorm(encoder, bn_splits) if bn_splits > 1 else encoder
+        self.T = T
+
+    def forward(self, x_q, x_k):
+        q = F.normalize(self.encoder(x_q), dim=1)
+        k = F.normalize(self.encoder(x_k), dim=1)
+        return info_nce_in_batch(q, k, self.T)
+
+    def features(self, images):
+        return self.encoder.features(images)
+
+
+class MemoryBankContrast(nn.Module):
+    """Fig 2b: keys are looked up in a memory bank of every training image's last encoding (the
+    positive is the image's own entry), which is then moved toward the new query; K negatives
+    are drawn from the bank at random. Needs each image's index in the dataset."""
+
+    def __init__(self, encoder, n_images, dim=128, K=4096, T=0.07, bank_momentum=0.5,
+                 bn_splits=1):
+        super().__init__()
+        self.encoder = split_batchnorm(encoder, bn_splits) if bn_splits > 1 else encoder
+        self.bank = MemoryBank(n_images, dim)
+        self.K, self.T, self.bank_momentum = K, T, bank_momentum
+
+    def forward(self, x_q, x_k, indices):
+        """`x_k` is unused: the key is the bank's entry; the argument keeps one interface."""
+        q = F.normalize(self.encoder(x_q), dim=1)
+        k = self.bank.vectors[indices].clone()
+        loss, logits = info_nce(q, k, self.bank.sample(self.K), self.T)
+        self.bank.update(indices, q, self.bank_momentum)
+        return loss, logits
+
+    def features(self, images):
+        return self.encoder.features(images)

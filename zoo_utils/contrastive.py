@@ -1,7 +1,8 @@
 """The machinery the contrastive pages share: two augmented views of each image, the InfoNCE
-loss against a queue of negative keys, the momentum-updated key encoder, and shuffling
-BatchNorm on one device. Each piece is named as MoCo's Algorithm 1 names it (He et al. 2020);
-the frozen features are judged with `zoo_utils.features.knn_accuracy` and `linear_probe`."""
+loss against a queue of negative keys (or against the batch), the queue and the memory bank
+that hold negatives, the momentum-updated key encoder, and shuffling BatchNorm on one device.
+Pieces are named as MoCo's Algorithm 1 names them (He et al. 2020); the frozen features are
+judged with `zoo_utils.features.knn_accuracy` and `linear_probe`."""
 
 import kornia.augmentation as K
 import torch

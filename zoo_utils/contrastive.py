@@ -139,7 +139,10 @@ class SplitBatchNorm(nn.BatchNorm2d):
 
 
 def split_batchnorm(module, num_splits):
-    """`module` with every BatchNorm2d replaced by a SplitBatchNorm holding the same weights."""
+    """`module` with every BatchNorm2d replaced by a SplitBatchNorm holding the same weights;
+    unchanged for one split (whole-batch BatchNorm)."""
+    if num_splits == 1:
+        return module
     for name, child in module.named_children():
         if type(child) is nn.BatchNorm2d:
             split = SplitBatchNorm(child.num_features, num_splits, eps=child.eps,

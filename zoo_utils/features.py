@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
-from .train import batches, cosine_schedule, fit, seed_all
+from .train import batches, fit, seed_all, sgd_cosine
 
 
 @torch.no_grad()
@@ -57,9 +57,8 @@ def linear_probe(train_features, train_labels, test_features, test_labels, *, ep
     test_set = TensorDataset(standard(test_features), test_labels)
     seed_all(seed)
     probe = torch.nn.Linear(train_features.size(1), int(train_labels.max()) + 1)
-    optimizer = torch.optim.SGD(probe.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
     steps = epochs * math.ceil(len(train_set) / batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(0, steps))
+    optimizer, schedule = sgd_cosine(probe, lr, steps, weight_decay=weight_decay)
     history = fit(probe, train_set, test_set, epochs=epochs, optimizer=optimizer,
                   scheduler=schedule, batch_size=batch_size, seed=seed, device="cpu",
                   progress=False)

@@ -191,6 +191,14 @@ def adamw_cosine(model, lr, warmup_steps, total_steps, betas=(0.9, 0.999), weigh
                                                         cosine_schedule(warmup_steps, total_steps))
 
 
+def sgd_cosine(model, lr, total_steps, momentum=0.9, weight_decay=0.0):
+    """SGD with momentum on the model's trainable parameters and a cosine decay stepped per
+    iteration, the recipe of the linear probe and the contrastive pages: (optimizer, scheduler)."""
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr,
+                                momentum=momentum, weight_decay=weight_decay)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(0, total_steps))
+
+
 def train_seeds(make_model, seeds, train_set, test_set=None, *, epochs, lr, momentum=0.9,
                 weight_decay=0.0, warmup_epochs=0, milestones=(), batch_size=128, desc="",
                 **fit_kwargs):

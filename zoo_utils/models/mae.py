@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .transformer import EncoderLayer, sinusoidal_encoding
-from .vit import patch_grid, patchify, unpatchify
+from .transformer import sinusoidal_encoding
+from .vit import patch_grid, patchify, pre_norm_blocks, unpatchify
 
 
 def random_masking(x, mask_ratio, generator=None):
@@ -93,22 +93,20 @@ class MAE(nn.Module):
     def __init__(self, config=MAEConfig()):
         super().__init__()
         c = self.config = config
-        blocks = lambda d, heads, n: nn.ModuleList(
-            EncoderLayer(d, heads, 4 * d, dropout=0.0, pre_norm=True, activation=nn.GELU, eps=1e-6)
-            for _ in range(n))
         self.patch_embedding = nn.Linear(c.patch_size ** 2 * c.channels, c.d_model)
         self.cls_token = nn.Parameter(torch.randn(1, 1, c.d_model) * 0.02)
         self.register_buffer("position", sincos_2d(c.grid, c.d_model)[None], persistent=False)
         self.encoder_mask_token = (nn.Parameter(torch.randn(1, 1, c.d_model) * 0.02)
                                    if c.mask_tokens_in_encoder else None)
-        self.encoder = blocks(c.d_model, c.heads, c.layers)
+        self.encoder = pre_norm_blocks(c.d_model, c.heads, 4 * c.d_model, c.layers)
         self.encoder_norm = nn.LayerNorm(c.d_model, eps=1e-6)
 
         self.decoder_embedding = nn.Linear(c.d_model, c.decoder_d_model)
         self.mask_token = nn.Parameter(torch.randn(1, 1, c.decoder_d_model) * 0.02)
         self.register_buffer("decoder_position", sincos_2d(c.grid, c.decoder_d_model)[None],
                              persistent=False)
-        self.decoder = blocks(c.decoder_d_model, c.decoder_heads, c.decoder_layers)
+        self.decoder = pre_norm_blocks(c.decoder_d_model, c.decoder_heads, 4 * c.decoder_d_model,
+                                       c.decoder_layers)
         self.decoder_norm = nn.LayerNorm(c.decoder_d_model, eps=1e-6)
         self.prediction = nn.Linear(c.decoder_d_model, c.patch_size ** 2 * c.channels)
 

@@ -23,10 +23,8 @@ class MoCo(nn.Module):
 
     def __init__(self, encoder, dim=128, K=65536, m=0.999, T=0.07, bn_splits=1, shuffle_bn=True):
         super().__init__()
-        if bn_splits > 1:
-            encoder = split_batchnorm(encoder, bn_splits)
-        self.encoder_q = encoder
-        self.encoder_k = copy.deepcopy(encoder)       # f_k.params = f_q.params
+        self.encoder_q = split_batchnorm(encoder, bn_splits)
+        self.encoder_k = copy.deepcopy(self.encoder_q)   # f_k.params = f_q.params
         self.encoder_k.requires_grad_(False)         # no gradient to keys
         self.queue = Queue(K, dim)
         self.m, self.T = m, T
@@ -61,7 +59,7 @@ class EndToEnd(nn.Module):
 
     def __init__(self, encoder, T=0.07, bn_splits=1):
         super().__init__()
-        self.encoder = split_batchnorm(encoder, bn_splits) if bn_splits > 1 else encoder
+        self.encoder = split_batchnorm(encoder, bn_splits)
         self.T = T
 
     def forward(self, x_q, x_k):
@@ -81,7 +79,7 @@ class MemoryBankContrast(nn.Module):
     def __init__(self, encoder, n_images, dim=128, K=4096, T=0.07, bank_momentum=0.5,
                  bn_splits=1):
         super().__init__()
-        self.encoder = split_batchnorm(encoder, bn_splits) if bn_splits > 1 else encoder
+        self.encoder = split_batchnorm(encoder, bn_splits)
         self.bank = MemoryBank(n_images, dim)
         self.K, self.T, self.bank_momentum = K, T, bank_momentum
 

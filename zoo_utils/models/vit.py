@@ -35,6 +35,13 @@ def unpatchify(patches, patch_size, channels):
     return x.permute(0, 5, 1, 3, 2, 4).reshape(b, channels, g * p, g * p)
 
 
+def pre_norm_blocks(d_model, heads, d_mlp, layers, dropout=0.0):
+    """ViT's encoder (equations 2-3): `layers` pre-norm Transformer blocks with GELU MLPs and
+    LayerNorm eps 1e-6, the Transformer chapter's `EncoderLayer`; MAE's encoder and decoder too."""
+    return nn.ModuleList(EncoderLayer(d_model, heads, d_mlp, dropout, pre_norm=True,
+                                      activation=nn.GELU, eps=1e-6) for _ in range(layers))
+
+
 @dataclass(frozen=True)
 class ViTConfig:
     image_size: int = 224
@@ -68,9 +75,7 @@ class ViT(nn.Module):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, c.d_model)) if c.pool == "cls" else None
         self.position_embedding = nn.Parameter(torch.randn(1, n_tokens, c.d_model) * 0.02)  # E_pos
         self.dropout = nn.Dropout(c.dropout)
-        self.blocks = nn.ModuleList(
-            EncoderLayer(c.d_model, c.heads, c.d_mlp, c.dropout, pre_norm=True,
-                         activation=nn.GELU, eps=1e-6) for _ in range(c.layers))
+        self.blocks = pre_norm_blocks(c.d_model, c.heads, c.d_mlp, c.layers, c.dropout)
         self.norm = nn.LayerNorm(c.d_model, eps=1e-6)
         self.head = nn.Linear(c.d_model, c.classes)
 

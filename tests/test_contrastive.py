@@ -40,6 +40,22 @@ def test_views_follow_the_global_seed():
     assert torch.equal(first, augment(images))
 
 
+def test_crop_scale_overrides_the_recipe():
+    def crop_areas(crop_scale):
+        torch.manual_seed(0)
+        crop = C.view_augmentation(32, "mocov2", crop_scale=crop_scale)[0]
+        crop(torch.rand(500, 3, 32, 32))
+        box = crop._params["src"]                                  # corners of each crop
+        sides = box[:, 2] - box[:, 0] + 1
+        return sides[:, 0] * sides[:, 1] / 32 ** 2
+
+    assert crop_areas(None).min() < 0.3                            # the recipe's (0.2, 1)
+    assert crop_areas((0.5, 1.0)).min() > 0.45                     # pixel rounding aside
+    image = torch.rand(2, 3, 32, 32)
+    whole = C.view_augmentation(32, flip=False, crop_scale=(1.0, 1.0))[0]
+    assert torch.allclose(whole(image), image, atol=1e-4)
+
+
 def test_unknown_recipe_names_the_known_ones():
     with pytest.raises(ValueError, match="mocov2"):
         C.view_augmentation(32, "byol")

@@ -1,0 +1,99 @@
+"""BERT against Hugging Face's with copied weights (built from configs: nothing is downloaded),
+its sizes against the paper's, and the masked-LM corruption of §3.1 measured."""
+
+import pytest
+import torch
+from transformers import BertConfig as HFBertConfig
+from transformers import BertForPreTraining, BertModel
+
+from zoo_utils.models import bert as B
+from zoo_utils.models import count_parameters
+
+torch.manual_seed(0)
+SMALL = B.BertConfig(vocab_size=100, layers=2, d_model=32, heads=4, d_ff=64, max_len=16)
+
+
+def hf_config(c):
+    return HFBertConfig(vocab_size=c.vocab_size, hidden_size=c.d_model, num_hidden_layers=c.layers,
+                        num_attention_heads=c.heads, intermediate_size=c.d_ff,
+                        max_position_embeddings=c.max_len, type_vocab_size=c.segments)
+
+
+def test_bert_base_has_hugging_faces_parameters_and_hidden_states_with_copied_weights():
+    reference = BertModel(HFBertConfig()).eval()
+    ours = B.Bert(B.BASE).eval()
+    assert count_parameters(ours) == count_parameters(reference) == 109_482_240   # paper: 110M
+    B.hf_bert_weights(ours, reference)
+    tokens = torch.randint(1, 30522, (2, 12))
+    tokens[1, 8:] = 0                                        # padding at the end of sequence 1
+    segments = torch.tensor([[0] * 6 + [1] * 6, [0] * 4 + [1] * 8])
+    with torch.no_grad():
+        expected = reference(tokens, attention_mask=(tokens != 0).long(), token_type_ids=segments)
+        hidden, pooled = ours(tokens, segments)
+    real = tokens != 0
+    torch.testing.assert_close(hidden[real], expected.last_hidden_state[real], atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(pooled, expected.pooler_output, atol=1e-4, rtol=1e-4)
+    assert expected.last_hidden_state.std() > 0.1
+
+
+def test_padding_and_segments_change_what_they_should():
+    model = B.Bert(SMALL).eval()
+    tokens = torch.randint(1, 100, (1, 10))
+    padded = torch.cat([tokens, torch.zeros(1, 4, dtype=torch.long)], 1)
+    with torch.no_grad():
+        torch.testing.assert_close(model(padded)[0][:, :10], model(tokens)[0])   # padding unseen
+        other_segment = model(tokens, torch.ones_like(tokens))[0]
+    assert not torch.allclose(other_segment, model(tokens)[0])
+
+
+def test_left_to_right_variant_sees_only_the_past():
+    model = B.Bert(B.BertConfig(**{**SMALL.__dict__, "causal": True})).eval()
+    tokens = torch.randint(1, 100, (1, 10))
+    changed = tokens.clone()
+    changed[0, 6:] = torch.randint(1, 100, (4,))
+    with torch.no_grad():
+        torch.testing.assert_close(model(changed)[0][:, :6], model(tokens)[0][:, :6])
+        bidirectional = B.Bert(SMALL).eval()
+        assert not torch.allclose(bidirectional(changed)[0][:, :6], bidirectional(tokens)[0][:, :6])
+
+
+def test_pretraining_heads_match_hugging_face():
+    reference = BertForPreTraining(hf_config(SMALL)).eval()
+    ours = B.BertPretraining(SMALL).eval()
+    assert count_parameters(ours) == count_parameters(reference)
+    B.hf_bert_weights(ours.bert, reference.bert)
+    head = reference.cls
+    with torch.no_grad():
+        ours.transform[0].load_state_dict(head.predictions.transform.dense.state_dict())
+        ours.transform[2].load_state_dict(head.predictions.transform.LayerNorm.state_dict())
+        ours.mlm_bias.copy_(head.predictions.bias)
+        ours.nsp.load_state_dict(head.seq_relationship.state_dict())
+        tokens = torch.randint(1, 100, (2, 9))
+        expected = reference(tokens)
+        mlm, nsp = ours(tokens)
+    torch.testing.assert_close(mlm, expected.prediction_logits, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(nsp, expected.seq_relationship_logits, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("config, millions", [(B.BASE, 110), (B.LARGE, 340)])
+def test_sizes_against_the_paper_and_hugging_face(config, millions):
+    with torch.device("meta"):                                # shapes only: nothing allocated
+        n = count_parameters(B.Bert(config))
+        assert n == count_parameters(BertModel(hf_config(config)))
+    assert abs(n / 1e6 - millions) / millions < 0.015         # the paper rounds (335M for large)
+
+
+def test_masked_lm_corruption_follows_section_3_1():
+    generator = torch.Generator().manual_seed(0)
+    special, mask_id = [0, 1, 2, 3], 3
+    tokens = torch.randint(4, 1000, (400, 250), generator=generator)
+    tokens[:, 0] = 1                                          # [CLS] is never chosen
+    corrupted, labels = B.mask_tokens(tokens, mask_id, 1000, special, generator=generator)
+    chosen = labels != -100
+    assert not chosen[:, 0].any()
+    assert torch.equal(labels[chosen], tokens[chosen]) and torch.equal(corrupted[~chosen], tokens[~chosen])
+    share = chosen[:, 1:].float().mean()
+    masked = (corrupted[chosen] == mask_id).float().mean()
+    unchanged = (corrupted[chosen] == tokens[chosen]).float().mean()
+    assert abs(share - 0.15) < 0.005                          # about 15,000 chosen of 99,600
+    assert abs(masked - 0.8) < 0.01 and abs(unchanged - 0.1) < 0.01   # "random" hits the same token rarely

@@ -1,0 +1,84 @@
+"""GPT-1 and GPT-2 against Hugging Face's with copied weights (built from configs: nothing is
+downloaded), the sizes tables against the papers', and the causal mask."""
+
+import pytest
+import torch
+from transformers import GPT2Config, GPT2Model, OpenAIGPTConfig, OpenAIGPTModel
+
+from zoo_utils.models import count_parameters
+from zoo_utils.models import gpt as G
+
+torch.manual_seed(0)
+SMALL = G.GPTConfig(vocab_size=100, layers=2, d_model=32, heads=4, max_len=16)
+
+
+def test_gpt2_small_has_hugging_faces_parameters_and_outputs_with_copied_weights():
+    reference = GPT2Model(GPT2Config()).eval()
+    ours = G.GPT(G.GPT2["117M"]).eval()
+    assert count_parameters(ours) == count_parameters(reference) == 124_439_808
+    G.hf_gpt_weights(ours, reference)
+    ids = torch.randint(0, 50257, (2, 10))
+    with torch.no_grad():
+        expected = reference(ids).last_hidden_state
+        torch.testing.assert_close(ours.hidden(ids), expected, atol=1e-4, rtol=1e-4)
+    assert expected.std() > 0.1
+
+
+def test_gpt1_matches_hugging_faces_openai_gpt():
+    config = G.GPTConfig(**{**G.GPT1.__dict__, "vocab_size": 100, "layers": 2})
+    reference = OpenAIGPTModel(OpenAIGPTConfig(vocab_size=100, n_layer=2)).eval()
+    ours = G.GPT(config).eval()
+    assert count_parameters(ours) == count_parameters(reference)
+    G.hf_gpt_weights(ours, reference)
+    ids = torch.randint(0, 100, (2, 12))
+    with torch.no_grad():
+        torch.testing.assert_close(ours.hidden(ids), reference(ids).last_hidden_state,
+                                   atol=1e-4, rtol=1e-4)
+    with torch.device("meta"):
+        assert count_parameters(G.GPT(G.GPT1)) == 116_534_784   # the paper's 117M
+
+
+def test_a_position_never_sees_the_future():
+    model = G.GPT(SMALL).eval()
+    ids = torch.randint(0, 100, (1, 12))
+    changed = ids.clone()
+    changed[0, 7:] = (changed[0, 7:] + 1) % 100
+    with torch.no_grad():
+        torch.testing.assert_close(model(changed)[:, :7], model(ids)[:, :7])
+        assert not torch.allclose(model(changed)[:, 7:], model(ids)[:, 7:])
+
+
+def test_residual_projections_start_smaller_by_one_over_root_n():
+    config = G.GPTConfig(vocab_size=100, layers=8, d_model=256, heads=4, max_len=16)
+    model = G.GPT(config)
+    block = model.blocks[0]
+    ratio = block.attention.w_o.weight.std() / block.attention.w_q.weight.std()
+    assert abs(ratio - 1 / 16 ** 0.5) < 0.01                  # N = 2 x 8 residual layers
+    unscaled = G.GPT(G.GPTConfig(**{**config.__dict__, "scale_residual_init": False}))
+    assert abs(unscaled.blocks[0].attention.w_o.weight.std() - 0.02) < 0.001
+
+
+# GPT-2's sizes as later corrected (124M, 355M, 774M, 1558M) and GPT-3's Table 2.1
+@pytest.mark.parametrize("config, millions", [
+    (G.GPT2["117M"], 124), (G.GPT2["345M"], 355), (G.GPT2["762M"], 774), (G.GPT2["1542M"], 1558),
+    (G.GPT3["Small"], 125), (G.GPT3["Medium"], 350), (G.GPT3["Large"], 760), (G.GPT3["XL"], 1300),
+    (G.GPT3["2.7B"], 2700), (G.GPT3["6.7B"], 6700), (G.GPT3["13B"], 13000), (G.GPT3["175B"], 175000)])
+def test_sizes_against_the_papers(config, millions):
+    with torch.device("meta"):                                # shapes only: nothing allocated
+        n = count_parameters(G.GPT(config))
+        reference = GPT2Model(GPT2Config(vocab_size=config.vocab_size, n_positions=config.max_len,
+                                         n_embd=config.d_model, n_layer=config.layers,
+                                         n_head=config.heads))
+        assert n == count_parameters(reference)
+    assert abs(n / 1e6 - millions) / millions < 0.03
+
+
+def test_greedy_generation_follows_the_argmax_and_sampling_the_generator():
+    model = G.GPT(SMALL).eval()
+    prompt = torch.randint(0, 100, (2, 3))
+    out = model.generate(prompt, 5)
+    assert out.shape == (2, 8) and torch.equal(out[:, :3], prompt)
+    with torch.no_grad():
+        assert torch.equal(model(out[:, :-1])[:, -1].argmax(-1), out[:, -1])
+    sample = lambda: model.generate(prompt, 5, temperature=1.0, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(sample(), sample())

@@ -48,6 +48,35 @@ def test_bpe_is_trained_once_cached_and_retrained_when_damaged(tmp_path):
     assert len(list((tmp_path / "tokenizers").glob("*.json"))) == 2      # one per vocabulary size
 
 
+class WordIds:
+    """A stand-in tokenizer: one id per word, by the word's length (no training needed)."""
+
+    def encode(self, string):
+        return [min(len(w), 50) for w in string.split()]
+
+
+def test_sentence_pairs_are_half_next_half_random_from_other_documents():
+    docs = [text.Document(f"d{i}", "\n\n".join(" ".join(["w" * (i + 1)] * (6 + j)) for j in range(5)))
+            for i in range(40)]                     # document i: words of length i + 1 only
+    tokens, segments, is_next = text.sentence_pairs(docs, WordIds(), max_len=24, seed=0).tensors
+    assert tokens.shape == segments.shape == (40 * 4, 24)
+    assert 0.4 < is_next.float().mean() < 0.6
+    for row, seg, label in zip(tokens, segments, is_next):
+        real = row[row != text.PAD]
+        assert real[0] == text.CLS and real[-1] == text.SEP and (real == text.SEP).sum() == 2
+        a, b = real[seg[:len(real)] == 0][1:-1], real[seg[:len(real)] == 1][:-1]
+        assert len(set(a.tolist())) == len(set(b.tolist())) == 1
+        assert (a[0] == b[0]) == bool(label)        # the same document exactly when B is next
+    assert (segments[tokens == text.PAD] == 0).all()
+
+
+def test_pair_tokens_fit_the_length_and_give_a_short_side_its_room():
+    tokens, segments = text.pair_tokens(list(range(100)), [7, 8], max_len=16)
+    assert len(tokens) == len(segments) == 16 and segments.count(1) == 3   # b, [SEP] kept whole
+    tokens, segments = text.pair_tokens(list(range(100)), list(range(100)), max_len=16)
+    assert segments.count(0) == 6 + 2 and segments.count(1) == 7 + 1
+
+
 def test_language_model_blocks_are_shifted_by_one():
     ids = torch.arange(25)
     ds = text.lm_dataset(ids, block_size=8)

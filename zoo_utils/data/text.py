@@ -167,3 +167,47 @@ def lm_dataset(ids, block_size):
     inputs = ids[:n * block_size].view(n, block_size)
     targets = ids[1:n * block_size + 1].view(n, block_size)
     return torch.utils.data.TensorDataset(inputs, targets)
+
+
+# Sentence pairs for BERT: [CLS] A [SEP] B [SEP], with the corpus's paragraphs as "sentences"
+SPECIAL = ("[PAD]", "[CLS]", "[SEP]", "[MASK]")
+PAD, CLS, SEP, MASK = range(len(SPECIAL))
+
+
+def paragraphs(document, min_words=6):
+    """A document's paragraphs (blank-line separated) with at least `min_words` words."""
+    return [p.strip() for p in document.text.split("\n\n") if len(p.split()) >= min_words]
+
+
+def pair_tokens(a, b, max_len):
+    """[CLS] a [SEP] b [SEP] as ids (word ids shifted past the special tokens), each side cut to
+    fit `max_len`, and the segment of every position (0 for A and its [SEP], 1 for B)."""
+    room = max_len - 3
+    a = a[:max(room // 2, room - len(b))]          # A keeps half the room, or more if B is short
+    b = b[:room - len(a)]
+    shift = lambda ids: [i + len(SPECIAL) for i in ids]
+    return [CLS, *shift(a), SEP, *shift(b), SEP], [0] * (len(a) + 2) + [1] * (len(b) + 1)
+
+
+def sentence_pairs(documents, tok, max_len=64, seed=0):
+    """Next-sentence prediction data (BERT §3.1, Task #2): for each paragraph that has a
+    successor in its document, B is that successor half of the time (is_next = 1) and a random
+    paragraph of another document otherwise (0). Returns a TensorDataset of tokens (N, max_len),
+    segments (N, max_len) and is_next (N,); padding is PAD."""
+    generator = torch.Generator().manual_seed(seed)
+    encoded = [[tok.encode(p) for p in paragraphs(d)] for d in documents]
+    pool = [(i, ids) for i, doc in enumerate(encoded) for ids in doc]
+    rows, segs, labels = [], [], []
+    for i, doc in enumerate(encoded):
+        for a, successor in zip(doc, doc[1:]):
+            is_next = torch.rand((), generator=generator).item() < 0.5
+            b = successor
+            while not is_next:
+                j, b = pool[torch.randint(len(pool), (), generator=generator).item()]
+                if j != i:
+                    break
+            ids, seg = pair_tokens(a, b, max_len)
+            rows.append(ids + [PAD] * (max_len - len(ids)))
+            segs.append(seg + [0] * (max_len - len(seg)))
+            labels.append(int(is_next))
+    return torch.utils.data.TensorDataset(torch.tensor(rows), torch.tensor(segs), torch.tensor(labels))

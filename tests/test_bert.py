@@ -97,3 +97,42 @@ def test_masked_lm_corruption_follows_section_3_1():
     unchanged = (corrupted[chosen] == tokens[chosen]).float().mean()
     assert abs(share - 0.15) < 0.005                          # about 15,000 chosen of 99,600
     assert abs(masked - 0.8) < 0.01 and abs(unchanged - 0.1) < 0.01   # "random" hits the same token rarely
+
+
+def test_pretraining_step_scores_only_the_chosen_tokens_and_adds_nsp():
+    torch.manual_seed(0)
+    model = B.BertPretraining(SMALL)
+    tokens = torch.randint(4, 100, (8, 12))
+    tokens[:, 0] = 1
+    batch = (tokens, torch.zeros_like(tokens), torch.randint(2, (8,)))
+    torch.manual_seed(1)
+    with_nsp = B.pretraining_step(model, batch, mask_id=3, special=[0, 1, 2, 3])
+    torch.manual_seed(1)
+    mlm_only = B.pretraining_step(model, batch, mask_id=3, special=[0, 1, 2, 3], nsp=False)
+    torch.testing.assert_close(with_nsp["loss"], mlm_only["loss"] + with_nsp["nsp_loss"])
+    torch.manual_seed(1)                         # the same corruption, scored by hand
+    corrupted, labels = B.mask_tokens(tokens, 3, 100, [0, 1, 2, 3])
+    logits, _ = model(corrupted, batch[1])
+    expected = torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten())
+    torch.testing.assert_close(mlm_only["loss"], expected)    # -100 ignored: visible tokens not scored
+
+
+def test_left_to_right_model_predicts_each_next_real_token():
+    model = B.BertPretraining(B.BertConfig(**{**SMALL.__dict__, "causal": True})).eval()
+    tokens = torch.tensor([[1, 5, 6, 7, 2, 0, 0], [1, 8, 9, 2, 10, 11, 2]])
+    loss = B.left_to_right_step(model, (tokens, torch.zeros_like(tokens)))["loss"]
+    logits, _ = model(tokens)
+    pairs = [(b, i) for b in range(2) for i in range(6) if tokens[b, i + 1] != 0]
+    expected = torch.stack([torch.nn.functional.cross_entropy(logits[b, i], tokens[b, i + 1])
+                            for b, i in pairs]).mean()
+    torch.testing.assert_close(loss, expected)
+
+
+def test_classifier_reads_cls_when_bidirectional_and_the_last_real_token_when_causal():
+    tokens = torch.tensor([[1, 5, 6, 2, 0, 0]])
+    bidirectional = B.SequenceClassifier(B.Bert(SMALL), 2).eval()
+    hidden, pooled = bidirectional.bert(tokens)
+    torch.testing.assert_close(bidirectional(tokens), bidirectional.head(pooled))
+    causal = B.SequenceClassifier(B.Bert(B.BertConfig(**{**SMALL.__dict__, "causal": True})), 2).eval()
+    hidden, _ = causal.bert(tokens)
+    torch.testing.assert_close(causal(tokens), causal.head(hidden[:, 3]))

@@ -128,11 +128,33 @@ def mask_tokens(tokens, mask_id, vocab_size, special, p=0.15, generator=None):
     return corrupted, labels
 
 
-def pretraining_loss(mlm_logits, nsp_logits, labels, is_next):
-    """The sum of the masked-LM cross-entropy (over the chosen tokens only) and the
-    next-sentence cross-entropy, as §A.2 trains."""
-    mlm = F.cross_entropy(mlm_logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
-    return mlm + F.cross_entropy(nsp_logits.float(), is_next)
+def pretraining_step(model, batch, mask_id, special, nsp=True):
+    """One batch of (tokens, segments, is_next) for a `BertPretraining`: corrupt the tokens as
+    §3.1 says (afresh at every step), then the masked-LM cross-entropy over the chosen tokens,
+    plus the next-sentence cross-entropy when `nsp` (§A.2 sums the two)."""
+    tokens, segments, is_next = batch[:3]
+    corrupted, labels = mask_tokens(tokens, mask_id, model.bert.config.vocab_size, special)
+    mlm_logits, nsp_logits = model(corrupted, segments)
+    chosen = labels != -100
+    mlm = F.cross_entropy(mlm_logits[chosen].float(), labels[chosen])
+    out = {"loss": mlm, "mlm_loss": mlm,
+           "mlm_accuracy": (mlm_logits[chosen].argmax(-1) == labels[chosen]).float().mean()}
+    if nsp:
+        out["nsp_loss"] = F.cross_entropy(nsp_logits.float(), is_next)
+        out["nsp_accuracy"] = (nsp_logits.argmax(-1) == is_next).float().mean()
+        out["loss"] = mlm + out["nsp_loss"]
+    return out
+
+
+def left_to_right_step(model, batch):
+    """The same batches for a `BertPretraining` with `causal=True`: predict every next real
+    token from the ones before it (the "LTR" model of Table 5, without NSP)."""
+    tokens, segments = batch[:2]
+    logits, _ = model(tokens, segments)
+    targets = tokens[:, 1:]
+    real = targets != model.bert.config.pad
+    loss = F.cross_entropy(logits[:, :-1][real].float(), targets[real])
+    return {"loss": loss, "lm_loss": loss}
 
 
 def hf_bert_weights(model, reference):
@@ -156,3 +178,30 @@ def hf_bert_weights(model, reference):
                 mine.load_state_dict(their.state_dict())
         model.pooler.load_state_dict(reference.pooler.dense.state_dict())
     return model
+
+
+class SequenceClassifier(nn.Module):
+    """§3.2: fine-tuning adds one output layer and trains everything. A bidirectional model
+    classifies from the pooled [CLS]; a left-to-right one from its last real token, the only
+    position that has read the whole input."""
+
+    def __init__(self, bert, classes, dropout=0.1):
+        super().__init__()
+        self.bert = bert
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(bert.config.d_model, classes)
+
+    def forward(self, tokens, segments=None):
+        hidden, pooled = self.bert(tokens, segments)
+        if self.bert.config.causal:
+            last = (tokens != self.bert.config.pad).sum(1) - 1
+            pooled = hidden[torch.arange(len(tokens), device=tokens.device), last]
+        return self.head(self.dropout(pooled))
+
+
+def classification_step(model, batch):
+    """Cross-entropy and accuracy of a `SequenceClassifier` on (tokens, segments, labels)."""
+    tokens, segments, labels = batch[:3]
+    logits = model(tokens, segments).float()
+    return {"loss": F.cross_entropy(logits, labels),
+            "accuracy": (logits.argmax(-1) == labels).float().mean()}

@@ -70,6 +70,15 @@ def test_sentence_pairs_are_half_next_half_random_from_other_documents():
     assert (segments[tokens == text.PAD] == 0).all()
 
 
+def test_paragraph_sources_label_each_paragraph_by_its_document():
+    docs = [text.Document("topic:a", "one two three four five six\n\nshort\n\n" + "x " * 90),
+            text.Document("module:b", "seven eight nine ten eleven twelve")]
+    tokens, segments, labels = text.paragraph_sources(docs, WordIds(), max_len=32).tensors
+    assert labels.tolist() == [0, 0, 1]                       # "short" is not a paragraph
+    assert tokens.shape == (3, 32) and (segments == 0).all()
+    assert (tokens[:, 0] == text.CLS).all() and tokens[2, 7] == text.SEP and tokens[1, -1] == text.SEP
+
+
 def test_pair_tokens_fit_the_length_and_give_a_short_side_its_room():
     tokens, segments = text.pair_tokens(list(range(100)), [7, 8], max_len=16)
     assert len(tokens) == len(segments) == 16 and segments.count(1) == 3   # b, [SEP] kept whole
@@ -114,3 +123,20 @@ def test_tasks_are_repeatable_and_lengths_can_differ_between_train_and_test():
     assert longer.lengths.min() > a.lengths.max()
     with pytest.raises(ValueError, match="reverse"):
         sequences.make_task("multiply", 10)
+
+
+def test_in_context_functions_are_one_line_per_sequence_through_distinct_points():
+    p = 7
+    ids = sequences.in_context_functions(200, 5, p=p, seed=0)
+    x, y = ids[:, 0::2], ids[:, 1::2] - p
+    assert ids.shape == (200, 10) and (x < p).all() and ((y >= 0) & (y < p)).all()
+    assert all(len(set(row.tolist())) == 5 for row in x)
+    lines = {(a, b) for a in range(1, p) for b in range(p)}
+    for xs, ys in zip(x.tolist(), y.tolist()):
+        fits = [(a, b) for a, b in lines if all((a * u + b) % p == v for u, v in zip(xs, ys))]
+        assert len(fits) == 1                     # two points already fix the line
+    slopes = {next((a for a in range(1, p) if (a * (x[i, 1] - x[i, 0]) - (y[i, 1] - y[i, 0])) % p == 0))
+              for i in range(200)}
+    assert len(slopes) == p - 1                   # every slope occurs: a new function per sequence
+    with pytest.raises(ValueError, match="distinct"):
+        sequences.in_context_functions(1, 8, p=7)

@@ -211,3 +211,22 @@ def sentence_pairs(documents, tok, max_len=64, seed=0):
             segs.append(seg + [0] * (max_len - len(seg)))
             labels.append(int(is_next))
     return torch.utils.data.TensorDataset(torch.tensor(rows), torch.tensor(segs), torch.tensor(labels))
+
+
+SOURCES = ("topic", "module")      # the corpus's two kinds of document
+
+
+def paragraph_sources(documents, tok, max_len=64):
+    """A downstream task labelled without anyone: which kind of document a paragraph comes
+    from, the language reference (`topic`, 0) or a module's docstrings (`module`, 1). Each
+    paragraph as [CLS] paragraph [SEP], cut to `max_len`. A TensorDataset of tokens, segments
+    (all 0) and labels."""
+    rows, labels = [], []
+    for d in documents:
+        kind = SOURCES.index(d.title.split(":")[0])
+        for p in paragraphs(d):
+            ids = [CLS, *(i + len(SPECIAL) for i in tok.encode(p)[:max_len - 2]), SEP]
+            rows.append(ids + [PAD] * (max_len - len(ids)))
+            labels.append(kind)
+    tokens = torch.tensor(rows)
+    return torch.utils.data.TensorDataset(tokens, torch.zeros_like(tokens), torch.tensor(labels))

@@ -82,3 +82,28 @@ def test_greedy_generation_follows_the_argmax_and_sampling_the_generator():
         assert torch.equal(model(out[:, :-1])[:, -1].argmax(-1), out[:, -1])
     sample = lambda: model.generate(prompt, 5, temperature=1.0, generator=torch.Generator().manual_seed(1))
     assert torch.equal(sample(), sample())
+
+
+def test_lm_step_is_the_next_token_cross_entropy():
+    model = G.GPT(SMALL).eval()
+    ids = torch.randint(0, 100, (3, 9))
+    loss = G.lm_step(model, (ids[:, :-1], ids[:, 1:]))["loss"]
+    logits = model(ids[:, :-1])
+    expected = torch.stack([torch.nn.functional.cross_entropy(logits[b, i], ids[b, i + 1])
+                            for b in range(3) for i in range(8)]).mean()
+    torch.testing.assert_close(loss, expected)
+
+
+def test_fine_tuning_reads_the_last_real_token_and_adds_half_the_lm_loss():
+    model = G.GPTClassifier(G.GPT(SMALL), 2).eval()
+    tokens = torch.tensor([[1, 5, 6, 2, 0, 0], [1, 7, 8, 9, 10, 2]])
+    labels = torch.tensor([0, 1])
+    class_logits, lm_logits = model(tokens)
+    hidden = model.gpt.hidden(tokens)
+    torch.testing.assert_close(class_logits, model.head(hidden[[0, 1], [3, 5]]))
+    with_aux = G.finetune_step(model, (tokens, labels))
+    alone = G.finetune_step(model, (tokens, labels), aux_weight=0)
+    real_lm = torch.cat([lm_logits[0, :3], lm_logits[1, :5]])
+    real_next = torch.cat([tokens[0, 1:4], tokens[1, 1:6]])
+    lm = torch.nn.functional.cross_entropy(real_lm, real_next)
+    torch.testing.assert_close(with_aux["loss"], alone["loss"] + 0.5 * lm)

@@ -111,10 +111,43 @@ class GPT(nn.Module):
 
 
 def lm_step(model, batch):
-    """Next-token cross-entropy over every position: the LM objective of all three papers."""
-    ids = batch[0]
-    logits = model(ids[:, :-1]).float()
-    return {"loss": F.cross_entropy(logits.flatten(0, 1), ids[:, 1:].flatten())}
+    """Next-token cross-entropy over every position of (inputs, targets) blocks
+    (`zoo_utils.data.text.lm_dataset`): the pre-training objective of all three papers."""
+    inputs, targets = batch[:2]
+    logits = model(inputs).float()
+    return {"loss": F.cross_entropy(logits.flatten(0, 1), targets.flatten())}
+
+
+class GPTClassifier(nn.Module):
+    """GPT-1's fine-tuning (§3.2): a linear layer on the last block's state at the input's last
+    real token (its "extract" token), and the language-model logits kept for the auxiliary
+    objective."""
+
+    def __init__(self, gpt, classes, pad=0):
+        super().__init__()
+        self.gpt, self.pad = gpt, pad
+        self.head = nn.Linear(gpt.config.d_model, classes)
+
+    def forward(self, tokens):
+        hidden = self.gpt.hidden(tokens)
+        last = (tokens != self.pad).sum(1) - 1
+        state = hidden[torch.arange(len(tokens), device=tokens.device), last]
+        return self.head(state), hidden @ self.gpt.tokens.weight.T
+
+
+def finetune_step(model, batch, aux_weight=0.5):
+    """L3 = L2 + lambda L1 (GPT-1 eq. 5): the task's cross-entropy plus, with weight
+    `aux_weight`, the language-model loss on the same inputs (real tokens only)."""
+    tokens, labels = batch[0], batch[-1]
+    class_logits, lm_logits = model(tokens)
+    task = F.cross_entropy(class_logits.float(), labels)
+    out = {"loss": task, "task_loss": task,
+           "accuracy": (class_logits.argmax(-1) == labels).float().mean()}
+    if aux_weight:
+        real = tokens[:, 1:] != model.pad
+        lm = F.cross_entropy(lm_logits[:, :-1][real].float(), tokens[:, 1:][real])
+        out |= {"lm_loss": lm, "loss": task + aux_weight * lm}
+    return out
 
 
 def hf_gpt_weights(model, reference):

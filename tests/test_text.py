@@ -79,6 +79,15 @@ def test_paragraph_sources_label_each_paragraph_by_its_document():
     assert (tokens[:, 0] == text.CLS).all() and tokens[2, 7] == text.SEP and tokens[1, -1] == text.SEP
 
 
+def test_labelled_subset_is_stratified_and_repeatable():
+    labels = torch.tensor([0] * 300 + [1] * 100)
+    dataset = torch.utils.data.TensorDataset(torch.arange(400), labels)
+    ids, drawn = text.labelled_subset(dataset, 40, seed=3).tensors
+    assert len(ids) == 40 and drawn.sum() == 10 and torch.equal(labels[ids], drawn)
+    assert torch.equal(text.labelled_subset(dataset, 40, seed=3).tensors[0], ids)
+    assert not torch.equal(text.labelled_subset(dataset, 40, seed=4).tensors[0], ids)
+
+
 def test_pair_tokens_fit_the_length_and_give_a_short_side_its_room():
     tokens, segments = text.pair_tokens(list(range(100)), [7, 8], max_len=16)
     assert len(tokens) == len(segments) == 16 and segments.count(1) == 3   # b, [SEP] kept whole

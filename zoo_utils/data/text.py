@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .core import default_root
+from .core import default_root, stratified_split
 
 CORPORA = ("pydoc-topics", "stdlib-docstrings", "python-prose")
 STDLIB_MODULES = (
@@ -230,3 +230,10 @@ def paragraph_sources(documents, tok, max_len=64):
             labels.append(kind)
     tokens = torch.tensor(rows)
     return torch.utils.data.TensorDataset(tokens, torch.zeros_like(tokens), torch.tensor(labels))
+
+
+def labelled_subset(dataset, n, seed=0):
+    """`n` examples of a TensorDataset whose last tensor holds the labels, drawn stratified by
+    label, the same for the same seed: the "few labels" a downstream task is fine-tuned on."""
+    keep, _ = stratified_split(dataset.tensors[-1].numpy(), n, seed)
+    return torch.utils.data.TensorDataset(*(t[keep] for t in dataset.tensors))

@@ -28,7 +28,8 @@ PROFILES = {
     "smoke": BertPageConfig(seeds=(0, 1), vocab_size=512, max_len=32, layers=1, d_model=32, heads=2,
                             d_ff=64, epochs=1, warmup_epochs=0, labels=64, finetune_epochs=1,
                             minutes="under a minute"),
-    "cpu": BertPageConfig(seeds=(0, 1, 2), minutes="not yet sized"),
+    # cpu: epochs estimated from the model's FLOPs (about 20 s an epoch); not yet measured
+    "cpu": BertPageConfig(seeds=(0, 1, 2), epochs=6, warmup_epochs=1, minutes="not yet sized"),
     "gpu": BertPageConfig(seeds=(0, 1, 2), vocab_size=8192, max_len=128, layers=12, d_model=768,
                           heads=12, d_ff=3072, epochs=40, batch_size=128, lr=1e-4, warmup_epochs=4,
                           minutes="about an hour on one GPU (an estimate)"),

@@ -149,3 +149,12 @@ def test_in_context_functions_are_one_line_per_sequence_through_distinct_points(
     assert len(slopes) == p - 1                   # every slope occurs: a new function per sequence
     with pytest.raises(ValueError, match="distinct"):
         sequences.in_context_functions(1, 8, p=7)
+
+
+def test_shift_functions_are_pinned_by_one_pair():
+    ids = sequences.in_context_functions(100, 4, p=7, seed=1, family="shift")
+    x, y = ids[:, 0::2], ids[:, 1::2] - 7
+    shift = (y - x) % 7
+    assert (shift == shift[:, :1]).all() and len(set(shift[:, 0].tolist())) == 7
+    with pytest.raises(ValueError, match="shift"):
+        sequences.in_context_functions(1, 2, family="quadratic")

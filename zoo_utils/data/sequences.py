@@ -109,19 +109,24 @@ def _pad(sequences):
     return out
 
 
-def in_context_functions(n, examples, p=11, seed=0):
+def in_context_functions(n, examples, p=11, seed=0, family="affine"):
     """Sequences for in-context learning (after GPT-3 §2 and Garg et al. 2022): each sequence
     draws its own function y = (a x + b) mod p, a != 0 and p prime, and shows `examples` pairs
     x_1 y_1 x_2 y_2 ... with distinct random x. The function is new in every sequence, so the
     only way to predict y_i is to infer it from the pairs before it: none give nothing (chance
     is 1/p), one pins down a line through one point (p - 1 candidates remain), two pin it down
-    exactly. Tokens: x as 0..p-1, y as p..2p-1. Returns (N, 2 * examples) token ids; the targets
-    are the y positions (odd indices)."""
+    exactly. `family="shift"` keeps a = 1, y = (x + b) mod p, which one pair pins down. Tokens:
+    x as 0..p-1, y as p..2p-1. Returns (N, 2 * examples) token ids; the targets are the y
+    positions (odd indices)."""
+    if family not in ("affine", "shift"):
+        raise ValueError(f"unknown family {family!r}; choose 'affine' or 'shift'")
     if examples > p:
         raise ValueError(f"at most p = {p} distinct x per sequence, asked for {examples}")
     generator = torch.Generator().manual_seed(seed)
     a = torch.randint(1, p, (n, 1), generator=generator)
     b = torch.randint(0, p, (n, 1), generator=generator)
+    if family == "shift":
+        a = torch.ones_like(a)
     x = torch.rand(n, p, generator=generator).argsort(1)[:, :examples]      # distinct per row
     y = (a * x + b) % p
     return torch.stack([x, y + p], dim=2).flatten(1)

@@ -33,6 +33,7 @@ class GPTPageConfig:
     scaling_layers: int = 2
     scaling_epochs: int = 4
     icl_p: int = 11                  # functions y = (a x + b) mod p
+    icl_family: str = "affine"       # or "shift" (a = 1): zoo_utils.data.sequences
     icl_examples: int = 8
     icl_sequences: int = 20000
     icl_layers: int = 2

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .transformer import EncoderLayer, causal_mask, padding_mask
+from .transformer import EncoderLayer, causal_mask, last_real, padding_mask
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,7 @@ class SequenceClassifier(nn.Module):
     def forward(self, tokens, segments=None):
         hidden, pooled = self.bert(tokens, segments)
         if self.bert.config.causal:
-            last = (tokens != self.bert.config.pad).sum(1) - 1
-            pooled = hidden[torch.arange(len(tokens), device=tokens.device), last]
+            pooled = last_real(hidden, tokens, self.bert.config.pad)
         return self.head(self.dropout(pooled))
 
 

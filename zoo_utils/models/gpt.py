@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .bert import init_weights
-from .transformer import EncoderLayer, causal_mask
+from .transformer import EncoderLayer, causal_mask, last_real
 
 GELU = partial(nn.GELU, approximate="tanh")   # the tanh approximation all three papers' code uses
 
@@ -130,9 +130,7 @@ class GPTClassifier(nn.Module):
 
     def forward(self, tokens):
         hidden = self.gpt.hidden(tokens)
-        last = (tokens != self.pad).sum(1) - 1
-        state = hidden[torch.arange(len(tokens), device=tokens.device), last]
-        return self.head(state), hidden @ self.gpt.tokens.weight.T
+        return self.head(last_real(hidden, tokens, self.pad)), hidden @ self.gpt.tokens.weight.T
 
 
 def finetune_step(model, batch, aux_weight=0.5):

@@ -171,6 +171,13 @@ def causal_mask(n, device=None):
     return torch.ones(n, n, dtype=torch.bool, device=device).tril()
 
 
+def last_real(hidden, tokens, pad=0):
+    """(B, d): each sequence's state at its last non-padding token, the only position of a
+    causal model that has read the whole input."""
+    last = (tokens != pad).sum(1) - 1
+    return hidden[torch.arange(len(tokens), device=tokens.device), last]
+
+
 def padding_mask(tokens, pad=0):
     """(B, 1, 1, n) for attention over keys, True at real tokens."""
     return (tokens != pad)[:, None, None, :]

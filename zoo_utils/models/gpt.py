@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .bert import init_weights
-from .transformer import EncoderLayer, causal_mask, last_real
+from .transformer import EncoderLayer, causal_mask, last_real, make_norm
 
 GELU = partial(nn.GELU, approximate="tanh")   # the tanh approximation all three papers' code uses
 
@@ -34,6 +34,9 @@ class GPTConfig:
     dropout: float = 0.1
     pre_norm: bool = True       # GPT-2 and GPT-3; False: GPT-1's post-norm
     scale_residual_init: bool = True   # GPT-2's 1/sqrt(N) on the residual projections
+    causal: bool = True         # False: every position sees every other (Image GPT's BERT objective)
+    norm: str = "layer"         # or "rms" (Image GPT): `zoo_utils.models.transformer.make_norm`
+    activation: object = GELU
 
     def __post_init__(self):
         if self.d_ff is None:
@@ -73,23 +76,31 @@ class GPT(nn.Module):
         self.positions = nn.Embedding(c.max_len, c.d_model)
         self.dropout = nn.Dropout(c.dropout)
         self.blocks = nn.ModuleList(
-            EncoderLayer(c.d_model, c.heads, c.d_ff, c.dropout, pre_norm=c.pre_norm, activation=GELU)
+            EncoderLayer(c.d_model, c.heads, c.d_ff, c.dropout, norm=c.norm, pre_norm=c.pre_norm,
+                         activation=c.activation)
             for _ in range(c.layers))
-        self.norm = nn.LayerNorm(c.d_model) if c.pre_norm else nn.Identity()
+        self.norm = make_norm(c.norm, c.d_model) if c.pre_norm else nn.Identity()
         self.apply(init_weights)
         if c.scale_residual_init:
             for block in self.blocks:
                 for projection in (block.attention.w_o, block.feed_forward[3]):
                     nn.init.normal_(projection.weight, std=0.02 / (2 * c.layers) ** 0.5)
 
+    def embed(self, ids):
+        positions = torch.arange(ids.size(1), device=ids.device)
+        return self.dropout(self.tokens(ids) + self.positions(positions))
+
+    def residual_stream(self, x):
+        """The input of every block and the output of the last one: `layers` + 1 tensors."""
+        mask = causal_mask(x.size(1), x.device) if self.config.causal else None
+        stream = [x]
+        for block in self.blocks:
+            stream.append(block(stream[-1], mask))
+        return stream
+
     def hidden(self, ids):
         """The last layer's states (B, n, d_model); position i has seen tokens 0..i only."""
-        positions = torch.arange(ids.size(1), device=ids.device)
-        x = self.dropout(self.tokens(ids) + self.positions(positions))
-        mask = causal_mask(ids.size(1), ids.device)
-        for block in self.blocks:
-            x = block(x, mask)
-        return self.norm(x)
+        return self.norm(self.residual_stream(self.embed(ids))[-1])
 
     def forward(self, ids):
         """Next-token logits (B, n, vocab)."""

@@ -90,14 +90,24 @@ class TokenLayerNorm(nn.LayerNorm):
         return super().forward(x)
 
 
+class TokenRMSNorm(nn.RMSNorm):
+    """LayerNorm without centring or bias (x / rms(x) times a gain), as Image GPT's code has it."""
+
+    def forward(self, x, keep=None):
+        return super().forward(x)
+
+
 def make_norm(kind, d_model, eps=1e-5):
-    """'layer' (the paper), 'batch' (BatchNorm over all positions, padding too) or 'batch-real'
-    (BatchNorm over the real tokens only). `eps` is LayerNorm's (ViT uses 1e-6)."""
+    """'layer' (the paper), 'batch' (BatchNorm over all positions, padding too), 'batch-real'
+    (BatchNorm over the real tokens only) or 'rms' (no centring, Image GPT). `eps` is the
+    LayerNorm's (ViT uses 1e-6)."""
     if kind == "layer":
         return TokenLayerNorm(d_model, eps=eps)
+    if kind == "rms":
+        return TokenRMSNorm(d_model, eps=eps)
     if kind in ("batch", "batch-real"):
         return SequenceBatchNorm(d_model, real_tokens_only=kind == "batch-real")
-    raise ValueError(f"unknown norm {kind!r}; choose 'layer', 'batch' or 'batch-real'")
+    raise ValueError(f"unknown norm {kind!r}; choose 'layer', 'batch', 'batch-real' or 'rms'")
 
 
 class EncoderLayer(nn.Module):

@@ -13,13 +13,12 @@ without centring or bias (`rms`), the sigmoid approximation of GELU, and an outp
 own (not tied to the embeddings) with no logit for the start token.
 """
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.cluster import KMeans
 from torch import nn
 
 from .bert import init_weights
+from .codebook import fit_codebook, nearest_code
 from .gpt import GPT, GPTConfig
 
 
@@ -105,17 +104,12 @@ def bert_step(model, batch, p=0.15):
 def colour_palette(images, colours, pixels=20_000, seed=0):
     """k-means over `pixels` colours drawn from `images` (N, 3, H, W) in [0, 1]: the palette,
     a (colours, 3) tensor."""
-    rgb = images.permute(0, 2, 3, 1).reshape(-1, 3)
-    rng = np.random.default_rng(seed)
-    sample = rgb[rng.choice(len(rgb), size=min(pixels, len(rgb)), replace=False)].numpy()
-    kmeans = KMeans(colours, n_init=1, random_state=seed).fit(sample)
-    return torch.as_tensor(kmeans.cluster_centers_, dtype=torch.float32)
+    return fit_codebook(images.permute(0, 2, 3, 1).reshape(-1, 3), colours, pixels, seed)
 
 
 def quantise(images, palette):
     """(N, 3, H, W) in [0, 1] to (N, H W) palette indices, raster order."""
-    rgb = images.permute(0, 2, 3, 1).reshape(len(images), -1, 3)
-    return torch.cdist(rgb, palette[None].expand(len(images), -1, -1)).argmin(-1)
+    return nearest_code(images.permute(0, 2, 3, 1).reshape(len(images), -1, 3), palette)
 
 
 def dequantise(ids, palette, size):

@@ -41,8 +41,8 @@ def test_autoregressive_is_causal_and_bert_sees_both_sides_but_not_masked_colour
     later = ids.clone()
     later[0, 20:] = (later[0, 20:] + 1) % 16
     autoregressive = I.ImageGPT(SMALL).eval()
-    bert = I.ImageGPT(I.igpt_config(**{"colours": 16, "layers": 2, "d_model": 32, "heads": 4,
-                                       "length": 25, "dropout": 0.0, "objective": "bert"})).eval()
+    bert = I.ImageGPT(I.igpt_config(colours=16, layers=2, d_model=32, heads=4, length=25,
+                                    dropout=0.0, objective="bert")).eval()
     with torch.no_grad():
         torch.testing.assert_close(autoregressive(later)[:, :20], autoregressive(ids)[:, :20])
         assert not torch.allclose(bert(later)[:, :20], bert(ids)[:, :20])

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .codebook import fit_codebook, nearest_code
-from .vit import ViT, ViTConfig, patchify, unpatchify
+from .vit import VIT_B16, ViT, patchify, unpatchify
 
 
 class PatchTokenizer:
@@ -83,7 +83,7 @@ class BEiT(ViT):
     head for masked image modelling: over `vocabulary` visual tokens, or, with
     `vocabulary=None`, regressing the masked patches' raw pixels (Table 4's ablation)."""
 
-    def __init__(self, config=ViTConfig(pool="mean"), vocabulary=8192):
+    def __init__(self, config=VIT_B16, vocabulary=8192):
         super().__init__(replace(config, pool="mean"))
         c = self.config
         self.vocabulary = vocabulary

@@ -76,3 +76,22 @@ def test_mim_step_for_tokens_and_for_pixels():
         loss.backward()
         optimizer.step()
     assert loss.item() < 0.1
+
+
+def test_gpu_profile_models_take_a_step_on_cifar_shapes():
+    """The page's gpu BEiT on 32 x 32 images, with token and with pixel targets, one step each."""
+    from zoo_utils import profiles, train
+    cfg = profiles.get("beit", "gpu")
+    config = ViTConfig(image_size=32, patch_size=cfg.patch_size, channels=3, classes=10,
+                       d_model=cfg.d_model, layers=cfg.layers, heads=cfg.heads, d_mlp=4 * cfg.d_model)
+    grid = 32 // cfg.patch_size
+    images, tokens = torch.rand(2, 3, 32, 32), torch.randint(0, cfg.vocabulary, (2, grid * grid))
+    masking = lambda g, rng: B.block_masking(g, cfg.mask_ratio, cfg.min_block, rng=rng)
+    for vocabulary in (cfg.vocabulary, None):
+        model = B.BEiT(config, vocabulary=vocabulary)
+        optimizer, schedule = train.adamw_cosine(model, cfg.lr, 1, 10)
+        loss = B.mim_step(model, (images, tokens), masking)["loss"]
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        assert torch.isfinite(loss)

@@ -136,3 +136,27 @@ def test_classifier_reads_cls_when_bidirectional_and_the_last_real_token_when_ca
     causal = B.SequenceClassifier(B.Bert(B.BertConfig(**{**SMALL.__dict__, "causal": True})), 2).eval()
     hidden, _ = causal.bert(tokens)
     torch.testing.assert_close(causal(tokens), causal.head(hidden[:, 3]))
+
+
+def test_gpu_profile_models_take_a_step_on_tiny_inputs():
+    """The page's gpu encoder (BERT-base's shape), pre-trained both ways and fine-tuned, one
+    step each on two short sequences."""
+    from zoo_utils import profiles, train
+    cfg = profiles.get("bert", "gpu")
+    config = lambda causal: B.BertConfig(vocab_size=cfg.vocab_size + 4, layers=cfg.layers,
+                                         d_model=cfg.d_model, heads=cfg.heads, d_ff=cfg.d_ff,
+                                         max_len=cfg.max_len, causal=causal)
+    tokens = torch.randint(4, cfg.vocab_size, (2, 16))
+    batch = (tokens, torch.zeros_like(tokens), torch.tensor([0, 1]))
+    for causal, step in [(False, lambda m, b: B.pretraining_step(m, b, 3, [0, 1, 2, 3])),
+                         (True, B.left_to_right_step)]:
+        model = B.BertPretraining(config(causal))
+        optimizer, schedule = train.adamw_cosine(model, cfg.lr, 1, 10, weight_decay=0.01)
+        loss = step(model, batch)["loss"]
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        assert torch.isfinite(loss)
+    classifier = B.SequenceClassifier(model.bert, 2)
+    out = B.classification_step(classifier, (tokens, torch.zeros_like(tokens), torch.tensor([0, 1])))
+    assert torch.isfinite(out["loss"])

@@ -107,3 +107,34 @@ def test_fine_tuning_reads_the_last_real_token_and_adds_half_the_lm_loss():
     real_next = torch.cat([tokens[0, 1:4], tokens[1, 1:6]])
     lm = torch.nn.functional.cross_entropy(real_lm, real_next)
     torch.testing.assert_close(with_aux["loss"], alone["loss"] + 0.5 * lm)
+
+
+def test_gpu_profile_models_take_a_step_on_tiny_inputs():
+    """Every model of the page's gpu profile, one step each on two short sequences: the corpus
+    model and its classifier, the deepest post-LN and pre-LN models, the widest scaling model
+    and the in-context learner."""
+    from zoo_utils import profiles, train
+    cfg = profiles.get("gpt", "gpu")
+    vocab = cfg.vocab_size + 4
+    shape = {"vocab_size": vocab, "max_len": cfg.block, "dropout": cfg.dropout}
+    configs = [G.GPTConfig(layers=cfg.layers, d_model=cfg.d_model, heads=cfg.heads, pre_norm=False,
+                           scale_residual_init=False, **shape),
+               *[G.GPTConfig(layers=max(cfg.ln_depths), d_model=cfg.ln_d_model, heads=4, pre_norm=pre,
+                             scale_residual_init=False, **shape) for pre in (False, True)],
+               G.GPTConfig(layers=cfg.scaling_layers, d_model=max(cfg.scaling_widths),
+                           heads=max(cfg.scaling_widths) // 32, **shape),
+               G.GPTConfig(vocab_size=2 * cfg.icl_p, layers=cfg.icl_layers, d_model=cfg.icl_d_model,
+                           heads=4, max_len=2 * cfg.icl_examples, dropout=0.0)]
+    for config in configs:
+        model = G.GPT(config)
+        ids = torch.randint(0, config.vocab_size, (2, 17))
+        optimizer, schedule = train.adamw_cosine(model, cfg.lr, 1, 10, weight_decay=0.01)
+        loss = G.lm_step(model, (ids[:, :-1], ids[:, 1:]))["loss"]
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        assert torch.isfinite(loss)
+    classifier = G.GPTClassifier(G.GPT(configs[0]), 2, pad=0)
+    tokens = torch.randint(4, vocab, (2, 16))
+    out = G.finetune_step(classifier, (tokens, torch.tensor([0, 1])), cfg.aux_weight)
+    assert torch.isfinite(out["loss"]) and "lm_loss" in out

@@ -97,3 +97,20 @@ def test_completion_keeps_the_prompt_and_fills_the_rest():
     assert done.shape == pixels.shape
     assert torch.equal(done[:, :10], pixels[:, :10])
     assert done.max() < 16
+
+
+def test_gpu_profile_models_take_a_step_on_one_full_length_image():
+    """iGPT-S at 32 x 32 with 512 colours (the page's gpu profile), both objectives, one step."""
+    from zoo_utils import profiles, train
+    cfg = profiles.get("igpt", "gpu")
+    pixels = torch.randint(0, cfg.colours, (1, cfg.size ** 2))
+    for objective, step in [("autoregressive", I.autoregressive_step), ("bert", I.bert_step)]:
+        model = I.ImageGPT(I.igpt_config(cfg.colours, cfg.layers, cfg.d_model, cfg.heads,
+                                         cfg.size ** 2, dropout=0.0, objective=objective))
+        optimizer, schedule = train.adamw_cosine(model, cfg.lr, 1, 10, betas=(0.9, 0.95))
+        loss = step(model, (pixels,))["loss"]
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        assert torch.isfinite(loss)
+        assert len(model.layer_features(pixels)) == cfg.layers + 1

@@ -49,8 +49,10 @@ PROFILES = {
                            scaling_layers=1, scaling_epochs=1, icl_p=5, icl_examples=4,
                            icl_sequences=256, icl_layers=1, icl_d_model=16, icl_epochs=1,
                            minutes="under a minute"),
-    # cpu: epochs and steps estimated from the models' FLOPs; not yet measured
-    "cpu": GPTPageConfig(seeds=(0, 1, 2), epochs=5, ln_steps=150, minutes="not yet sized"),
+    # cpu: the corpus model has the BERT page's shape and recipe (two layers, batch 32, lr 1e-3,
+    # 10 epochs), so that the two pages' fine-tuning numbers can be set side by side
+    "cpu": GPTPageConfig(seeds=(0, 1, 2), layers=2, batch_size=32, lr=1e-3, epochs=10,
+                         finetune_lr=3e-4, ln_steps=150, minutes="about 20 minutes on 2 cores"),
     "gpu": GPTPageConfig(seeds=(0, 1, 2), vocab_size=8192, block=256, layers=12, d_model=768,
                          heads=12, epochs=40, batch_size=128, lr=2.5e-4, warmup_epochs=4,
                          ln_depths=(6, 12, 24, 48), ln_d_model=256, ln_steps=2000,

@@ -6,6 +6,7 @@ import torch
 from sklearn.neighbors import KNeighborsClassifier
 
 from zoo_utils import features
+from zoo_utils.data.core import ImageDataset
 
 
 def test_knn_with_one_neighbour_is_scikit_learns_cosine_nearest_neighbour():
@@ -37,3 +38,18 @@ def test_linear_probe_separates_linearly_separable_features_and_not_noise():
     noise = torch.randn(600, 10, generator=g)
     assert features.linear_probe(noise[:400], labels[:400], noise[400:], labels[400:],
                                  epochs=10) < 0.5
+
+
+def test_frozen_probes_judge_features_of_each_set_with_both_classifiers():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 3, (600,), generator=g)
+    signal = 4 * torch.nn.functional.one_hot(labels, 10).reshape(600, 1, 2, 5)
+    images = torch.randn(600, 1, 2, 5, generator=g) + signal
+    train_set = ImageDataset(images[:400], labels[:400], range(3))
+    test_set = ImageDataset(images[400:], labels[400:], range(3))
+    good = features.frozen_probes(lambda d: d.images.flatten(1), train_set, test_set,
+                                  probe_epochs=10, knn_k=20)
+    blind = features.frozen_probes(lambda d: torch.randn(len(d), 10, generator=g), train_set,
+                                   test_set, probe_epochs=10, knn_k=20)
+    assert good["linear probe"] > 95 and good["k-NN"] > 95
+    assert blind["linear probe"] < 50 and blind["k-NN"] < 50

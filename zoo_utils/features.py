@@ -63,3 +63,13 @@ def linear_probe(train_features, train_labels, test_features, test_labels, *, ep
                   scheduler=schedule, batch_size=batch_size, seed=seed, device="cpu",
                   progress=False)
     return 1 - history.test_error.iloc[-1]
+
+
+def frozen_probes(feature_fn, train_set, test_set, *, probe_epochs, knn_k, seed=0):
+    """The two judges of a frozen encoder, in %: the linear probe and the weighted k-NN on
+    `feature_fn` applied to each labelled set (an ImageDataset: `.labels`)."""
+    train_f, test_f = feature_fn(train_set), feature_fn(test_set)
+    y_train, y_test = train_set.labels, test_set.labels
+    return {"linear probe": 100 * linear_probe(train_f, y_train, test_f, y_test,
+                                               epochs=probe_epochs, seed=seed),
+            "k-NN": 100 * knn_accuracy(train_f, y_train, test_f, y_test, k=knn_k)}

@@ -2,8 +2,8 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 PALETTE = sns.color_palette("colorblind")
 
@@ -45,3 +45,16 @@ def image_grid(images, titles=None, ncols=8, size=1.2):
                 ax.set_title(titles[i], fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def seed_strip(ax, groups, ylabel=""):
+    """One column per {name: per-seed values}: each seed a dot, the mean a bar, ± one sd."""
+    for i, (name, values) in enumerate(groups.items()):
+        values = np.asarray(values, dtype=float)
+        color = PALETTE[i % len(PALETTE)]
+        ax.scatter(np.full(len(values), i), values, color=color, alpha=0.6)
+        ax.errorbar(i, values.mean(), yerr=values.std(ddof=1) if len(values) > 1 else 0, fmt="_",
+                    markersize=24, capsize=4, color=color)
+    ax.set_xticks(range(len(groups)), list(groups))
+    ax.set_ylabel(ylabel)
+    return ax

@@ -90,6 +90,16 @@ def test_palette_is_a_kmeans_fixed_point_and_quantise_picks_the_nearest_colour()
     assert torch.equal(I.quantise(restored, palette), ids)
 
 
+def test_a_grey_palette_is_a_set_of_grey_levels():
+    images = torch.rand(10, 1, 6, 6)
+    palette = I.colour_palette(images, 4, seed=0)
+    ids = I.quantise(images, palette)
+    assert palette.shape == (4, 1) and ids.shape == (10, 36)
+    assert I.dequantise(ids, palette, 6).shape == images.shape
+    levels = palette.flatten().sort().values              # four levels spread over [0, 1]
+    assert levels[0] < 0.25 and levels[-1] > 0.75
+
+
 def test_completion_keeps_the_prompt_and_fills_the_rest():
     model = I.ImageGPT(SMALL).eval()
     pixels = torch.randint(0, 16, (2, 25))

@@ -102,19 +102,21 @@ def bert_step(model, batch, p=0.15):
 
 
 def colour_palette(images, colours, pixels=20_000, seed=0):
-    """k-means over `pixels` colours drawn from `images` (N, 3, H, W) in [0, 1]: the palette,
-    a (colours, 3) tensor."""
-    return fit_codebook(images.permute(0, 2, 3, 1).reshape(-1, 3), colours, pixels, seed)
+    """k-means over `pixels` colours drawn from `images` (N, C, H, W) in [0, 1]: the palette,
+    a (colours, C) tensor (C = 1: grey levels)."""
+    return fit_codebook(images.permute(0, 2, 3, 1).reshape(-1, images.size(1)), colours, pixels,
+                        seed)
 
 
 def quantise(images, palette):
-    """(N, 3, H, W) in [0, 1] to (N, H W) palette indices, raster order."""
-    return nearest_code(images.permute(0, 2, 3, 1).reshape(len(images), -1, 3), palette)
+    """(N, C, H, W) in [0, 1] to (N, H W) palette indices, raster order."""
+    return nearest_code(images.permute(0, 2, 3, 1).reshape(len(images), -1, images.size(1)),
+                        palette)
 
 
 def dequantise(ids, palette, size):
-    """(N, H W) palette indices back to (N, 3, size, size) images."""
-    return palette[ids].reshape(len(ids), size, size, 3).permute(0, 3, 1, 2)
+    """(N, H W) palette indices back to (N, C, size, size) images."""
+    return palette[ids].reshape(len(ids), size, size, palette.size(1)).permute(0, 3, 1, 2)
 
 
 def complete(model, pixels, keep, temperature=1.0, generator=None):

@@ -101,10 +101,7 @@ class BEiT(ViT):
 
     def patch_states(self, images, masked=None):
         """The last layer's states of every patch, (B, N, D)."""
-        z = self.embed(images, masked)
-        for block in self.blocks:
-            z = block(z)
-        return self.norm(z)
+        return self.encode(self.embed(images, masked))
 
 
 def mim_step(model, batch, masking):

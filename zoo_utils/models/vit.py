@@ -86,12 +86,15 @@ class ViT(nn.Module):
             z = torch.cat([self.cls_token.expand(len(z), -1, -1), z], dim=1)
         return self.dropout(z + self.position_embedding)
 
-    def features(self, images):
-        """LN(z_L^0), the image representation y, or the mean of the final patch states."""
-        z = self.embed(images)
+    def encode(self, z):
+        """The encoder on embedded tokens (B, n, D): every block, then the final LayerNorm."""
         for block in self.blocks:
             z = block(z)
-        z = self.norm(z)
+        return self.norm(z)
+
+    def features(self, images):
+        """LN(z_L^0), the image representation y, or the mean of the final patch states."""
+        z = self.encode(self.embed(images))
         return z[:, 0] if self.config.pool == "cls" else z.mean(dim=1)
 
     def forward(self, images):

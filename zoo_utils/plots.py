@@ -30,6 +30,14 @@ def error_curves(ax, curves, column="train_error", linestyle="-", label_prefix="
     return ax
 
 
+def show_image(ax, image):
+    """Draw one (C, H, W) image in [0, 1] on `ax`: in colour, or in grey when C = 1; no ticks."""
+    img = image.detach().cpu().clamp(0, 1).permute(1, 2, 0).numpy()
+    grey = img.shape[-1] == 1
+    ax.imshow(img[..., 0] if grey else img, cmap="gray" if grey else None, vmin=0, vmax=1)
+    ax.set_xticks([]), ax.set_yticks([])
+
+
 def image_grid(images, titles=None, ncols=8, size=1.2):
     """Show (N, C, H, W) images in [0, 1] on a grid; returns the figure."""
     n = len(images)
@@ -38,9 +46,7 @@ def image_grid(images, titles=None, ncols=8, size=1.2):
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            img = images[i].detach().cpu().permute(1, 2, 0).numpy()
-            ax.imshow(img.squeeze(-1) if img.shape[-1] == 1 else img,
-                      cmap="gray" if img.shape[-1] == 1 else None, vmin=0, vmax=1)
+            show_image(ax, images[i])
             if titles is not None:
                 ax.set_title(titles[i], fontsize=8)
     fig.tight_layout()

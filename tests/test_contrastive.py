@@ -245,3 +245,26 @@ def test_end_to_end_and_memory_bank_mechanisms_train_with_the_one_loop():
                         batch_size=8, progress=False)
     assert history.train_loss.notna().all()
     assert not torch.isclose(bank_model.bank.vectors, before).all(1).any()   # every entry moved
+
+
+def test_survey_encoder_is_seeded_and_gives_the_compared_vector():
+    a = C.make_encoder("resnet8", 4, channels=1, dim=16, seed=3)
+    b = C.make_encoder("resnet8", 4, channels=1, dim=16, seed=3)
+    x = torch.rand(2, 1, 28, 28)
+    assert a.eval()(x).shape == (2, 16)
+    torch.testing.assert_close(a(x), b.eval()(x))
+    assert a.features(x).shape == (2, 4 * 4)                 # the pooled features before the FC
+    with pytest.raises(ValueError, match="encoder"):
+        C.make_encoder("vit", 4, channels=1, dim=16)
+
+
+def test_survey_pretrain_runs_the_one_recipe_and_returns_the_model_for_evaluation():
+    encoder = C.make_encoder("resnet8", 4, channels=3, dim=8, seed=0)
+    model = EndToEnd(encoder, T=0.2)
+    augment = C.view_augmentation(16)
+    images = TensorDataset(torch.rand(32, 3, 16, 16))
+    trained, history = C.pretrain(model, images, augment, epochs=2, lr=0.05, batch_size=16,
+                                  device="cpu", desc="test")
+    assert trained is model and not trained.training
+    assert list(history.index) == [1, 2] and {"train_loss", "train_pretext accuracy"} <= set(history.columns)
+    assert history.lr.iloc[1] < history.lr.iloc[0]           # the cosine schedule

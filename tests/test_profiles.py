@@ -37,17 +37,28 @@ def test_overrides_replace_fields_only():
 def test_cpu_and_smoke_profiles_use_only_offline_data():
     """Every dataset a config names (fields ending in `dataset`) is offline at smoke and cpu;
     text and sequence tasks are generated or shipped, so they have no such field."""
-    from dataclasses import fields
+    from dataclasses import fields, is_dataclass
+
     from zoo_utils.data import OFFLINE
+
+    def datasets(config):          # nested configs too (the contrastive survey's shared one)
+        for f in fields(config):
+            value = getattr(config, f.name)
+            if is_dataclass(value):
+                yield from datasets(value)
+            elif f.name.endswith("dataset"):
+                yield value
+
     for table in profiles.REGISTRY.values():
         for name in ("smoke", "cpu"):
-            named = [getattr(table[name], f.name) for f in fields(table[name])
-                     if f.name.endswith("dataset")]
+            named = list(datasets(table[name]))
             assert all(d in OFFLINE for d in named), (name, named)
+    assert "mnistm-mini" in datasets(profiles.get("instdisc", "cpu"))
 
 
 def test_each_paper_has_a_profile_module_named_after_it():
     from pathlib import Path
+
     from zoo_utils.reproduce import toc_notebooks
     home = Path(profiles.__file__).parent
     assert set(profiles.REGISTRY) == {p.stem for p in home.glob("[!_]*.py")}

@@ -9,6 +9,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from zoo_utils.models import resnet
+from zoo_utils.train import fit, seed_all, sgd_cosine
+
 # The view recipes of the papers, for images of any size; kornia draws each image's parameters
 # independently and works on whatever device the batch is on.
 RECIPES = {
@@ -174,3 +177,28 @@ def contrastive_step(augment):
         loss, logits = model(augment(images), augment(images), *rest)
         return {"loss": loss, "pretext accuracy": (logits.argmax(1) == 0).float().mean()}
     return step
+
+
+def make_encoder(name, width, channels, dim, seed=0):
+    """The survey's encoder, seeded: the CIFAR ResNet-8 of the ResNet chapter at `width`
+    ("resnet8"), or the CIFAR variant of ResNet-18 ("resnet18"), its last layer giving the
+    `dim`-d vector that the contrastive losses compare."""
+    seed_all(seed)
+    if name == "resnet8":
+        return resnet.cifar_resnet(8, width=width, in_channels=channels, num_classes=dim)
+    if name == "resnet18":
+        return resnet.resnet18_cifar(in_channels=channels, num_classes=dim)
+    raise ValueError(f"unknown encoder {name!r}; choose 'resnet8' or 'resnet18'")
+
+
+def pretrain(model, dataset, augment, *, epochs, lr, batch_size, weight_decay=5e-4, seed=0,
+             device=None, step=None, monitor=None, desc="pre-training"):
+    """The survey's one recipe (the MoCo page's): SGD with momentum 0.9 on a cosine schedule,
+    every mechanism through `zoo_utils.train.fit` with `contrastive_step(augment)` unless
+    `step` is given. Returns the model in evaluation mode and the per-epoch history."""
+    steps = epochs * -(-len(dataset) // batch_size)
+    optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay)
+    history = fit(model, dataset, epochs=epochs, optimizer=optimizer, scheduler=schedule,
+                        step=step or contrastive_step(augment), batch_size=batch_size, seed=seed,
+                        device=device, monitor=monitor, desc=desc)
+    return model.eval(), history

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from zoo_utils import contrastive as C
 from zoo_utils import train
 from zoo_utils.models import instdisc as I
 
@@ -59,10 +58,10 @@ def test_z_estimated_from_the_first_batch_is_close_to_the_exact_partition_functi
     with torch.no_grad():
         v = F.normalize(model.encoder(x), dim=1)
         exact = torch.exp(v @ model.bank.vectors.T / T).sum(1).mean()
-        model(x, x, indices)
+        model(x, indices)
     assert torch.isfinite(model.Z) and abs(model.Z / exact - 1) < 0.05
     z = model.Z.clone()
-    model(torch.randn(64, dim), None, torch.arange(64, 128))
+    model(torch.randn(64, dim), torch.arange(64, 128))
     assert model.Z == z                                    # fixed after the first batch
 
 
@@ -75,7 +74,7 @@ def test_proximal_term_adds_lambda_times_the_squared_distance_to_the_old_entry(o
         model = I.InstDisc(Linear(10, 6), 30, dim=6, m=16, objective=objective, proximal=proximal)
         old = model.bank.vectors[indices].clone()
         torch.manual_seed(1)                              # the same noise draws
-        loss, _ = model(x, x, indices)
+        loss, _ = model(x, indices)
         v = F.normalize(model.encoder(x), dim=1)
         return loss, (v - old).pow(2).sum(1).mean(), model.terms["instance"]
 
@@ -91,7 +90,7 @@ def test_the_bank_moves_each_image_entry_halfway_to_its_new_feature():
     x, indices = torch.randn(5, 10), torch.tensor([1, 4, 9, 16, 25])
     old, untouched = model.bank.vectors.clone(), torch.ones(30, dtype=torch.bool)
     untouched[indices] = False
-    model(x, x, indices)
+    model(x, indices)
     with torch.no_grad():
         v = F.normalize(model.encoder(x), dim=1)
     torch.testing.assert_close(model.bank.vectors[indices], F.normalize(0.5 * old[indices] + 0.5 * v, dim=1))
@@ -111,9 +110,13 @@ def test_instance_discrimination_learns_to_tell_images_apart(objective):
     model = I.InstDisc(Linear(16, 16), n, dim=16, m=32, T=0.1, objective=objective)
     augment = lambda x: x + 0.1 * torch.randn_like(x)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    def step(model, batch):
+        loss, logits = model(augment(batch[0]), batch[1])
+        return {"loss": loss, "pretext accuracy": (logits.argmax(1) == 0).float().mean()}
+
     history = train.fit(model, TensorDataset(images, torch.arange(n)), epochs=30,
-                        optimizer=optimizer, step=C.contrastive_step(augment), batch_size=16,
-                        device="cpu", progress=False)
+                        optimizer=optimizer, step=step, batch_size=16, device="cpu",
+                        progress=False)
     assert history["train_pretext accuracy"].iloc[-1] > 0.9 > history["train_pretext accuracy"].iloc[0]
     assert history.train_loss.iloc[-1] < history.train_loss.iloc[0]
     assert math.isfinite(history.train_loss.iloc[-1])

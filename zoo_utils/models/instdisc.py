@@ -61,9 +61,9 @@ class InstDisc(nn.Module):
         self.proximal, self.bank_momentum = proximal, bank_momentum
         self.register_buffer("Z", torch.tensor(math.nan))
 
-    def forward(self, x, x_unused, indices):
-        """One view per image (the second, from the shared contrastive step, is unused): the
-        loss and logits with the image's own entry in column 0 (for the pretext accuracy)."""
+    def forward(self, x, indices):
+        """One view `x` of each image and the images' `indices` in the dataset: the loss, and
+        logits with the image's own entry in column 0 (for the pretext accuracy)."""
         v = F.normalize(self.encoder(x), dim=1)
         previous = self.bank.vectors[indices].clone()
         if self.objective == "softmax":

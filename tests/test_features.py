@@ -47,9 +47,9 @@ def test_frozen_probes_judge_features_of_each_set_with_both_classifiers():
     images = torch.randn(600, 1, 2, 5, generator=g) + signal
     train_set = ImageDataset(images[:400], labels[:400], range(3))
     test_set = ImageDataset(images[400:], labels[400:], range(3))
-    good = features.frozen_probes(lambda d: d.images.flatten(1), train_set, test_set,
+    good = features.frozen_probes(lambda x: x.flatten(1), train_set, test_set,
                                   probe_epochs=10, knn_k=20)
-    blind = features.frozen_probes(lambda d: torch.randn(len(d), 10, generator=g), train_set,
+    blind = features.frozen_probes(lambda x: torch.randn(len(x), 10, generator=g), train_set,
                                    test_set, probe_epochs=10, knn_k=20)
     assert good["linear probe"] > 95 and good["k-NN"] > 95
     assert blind["linear probe"] < 50 and blind["k-NN"] < 50

@@ -65,10 +65,11 @@ def linear_probe(train_features, train_labels, test_features, test_labels, *, ep
     return 1 - history.test_error.iloc[-1]
 
 
-def frozen_probes(feature_fn, train_set, test_set, *, probe_epochs, knn_k, seed=0):
-    """The two judges of a frozen encoder, in %: the linear probe and the weighted k-NN on
-    `feature_fn` applied to each labelled set (an ImageDataset: `.labels`)."""
-    train_f, test_f = feature_fn(train_set), feature_fn(test_set)
+def frozen_probes(encode, train_set, test_set, *, probe_epochs, knn_k, seed=0, device="cpu",
+                  batch_size=500):
+    """The two judges of a frozen encoder, in %: the linear probe and the weighted k-NN on the
+    features `encode` gives each batch of images of the labelled sets (ImageDatasets)."""
+    train_f, test_f = (embed(encode, s, batch_size, device) for s in (train_set, test_set))
     y_train, y_test = train_set.labels, test_set.labels
     return {"linear probe": 100 * linear_probe(train_f, y_train, test_f, y_test,
                                                epochs=probe_epochs, seed=seed),

@@ -4,6 +4,8 @@ that hold negatives, the momentum-updated key encoder, and shuffling BatchNorm o
 Pieces are named as MoCo's Algorithm 1 names them (He et al. 2020); the frozen features are
 judged with `zoo_utils.features.knn_accuracy` and `linear_probe`."""
 
+import math
+
 import kornia.augmentation as K
 import torch
 import torch.nn as nn
@@ -196,9 +198,9 @@ def pretrain(model, dataset, augment, *, epochs, lr, batch_size, weight_decay=5e
     """The survey's one recipe (the MoCo page's): SGD with momentum 0.9 on a cosine schedule,
     every mechanism through `zoo_utils.train.fit` with `contrastive_step(augment)` unless
     `step` is given. Returns the model in evaluation mode and the per-epoch history."""
-    steps = epochs * -(-len(dataset) // batch_size)
+    steps = epochs * math.ceil(len(dataset) / batch_size)
     optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay)
     history = fit(model, dataset, epochs=epochs, optimizer=optimizer, scheduler=schedule,
-                        step=step or contrastive_step(augment), batch_size=batch_size, seed=seed,
-                        device=device, monitor=monitor, desc=desc)
+                  step=step or contrastive_step(augment), batch_size=batch_size, seed=seed,
+                  device=device, monitor=monitor, desc=desc)
     return model.eval(), history

@@ -45,10 +45,10 @@ class InstDisc(nn.Module):
 
     `objective`: "nce" (m noise samples drawn uniformly from the bank once per batch and shared
     by its images, as MoCo's negatives are, where the paper's code draws m per image; Z
-    estimated once from the first batch, as that code does) or "softmax" (all n entries, the exact objective NCE approximates). `proximal`
-    is lambda of §3.4, the weight of ||v_i(t) - v_i(t-1)||^2; 0 turns it off. The bank entry of
-    each image in the batch then moves to the new feature with `bank_momentum` (0.5 in the
-    paper's code)."""
+    estimated once from the first batch, as that code does) or "softmax" (all n entries, the
+    exact objective NCE approximates). `proximal` is lambda of §3.4, the weight of
+    ||v_i(t) - v_i(t-1)||^2; 0 turns it off. The bank entry of each image in the batch then
+    moves to the new feature with `bank_momentum` (0.5 in the paper's code)."""
 
     def __init__(self, encoder, n_images, dim=128, m=4096, T=0.07, objective="nce", proximal=0.0,
                  bank_momentum=0.5):

@@ -268,3 +268,11 @@ def test_survey_pretrain_runs_the_one_recipe_and_returns_the_model_for_evaluatio
     assert trained is model and not trained.training
     assert list(history.index) == [1, 2] and {"train_loss", "train_pretext accuracy"} <= set(history.columns)
     assert history.lr.iloc[1] < history.lr.iloc[0]           # the cosine schedule
+
+
+def test_survey_pretrain_can_count_its_budget_in_steps():
+    model = EndToEnd(C.make_encoder("resnet8", 4, channels=3, dim=8, seed=0), T=0.2)
+    images = TensorDataset(torch.rand(32, 3, 16, 16))
+    _, history = C.pretrain(model, images, C.view_augmentation(16), epochs=99, lr=0.05,
+                            batch_size=16, device="cpu", desc="test", steps=3)
+    assert list(history.index) == [1, 2]                     # 2 steps, then 1 of the second epoch

@@ -60,6 +60,17 @@ def test_scheduler_steps_every_iteration_and_lr_is_logged():
     assert "test_error" not in history
 
 
+def test_max_steps_ends_training_inside_an_epoch():
+    ds = data.ImageDataset(torch.rand(64, 1, 2, 2), torch.randint(0, 2, (64,)), ["a", "b"])
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    history = train.fit(model, ds, epochs=5, optimizer=opt, scheduler=sched, batch_size=16,
+                        device="cpu", progress=False, max_steps=6)
+    assert sched.last_epoch == 6                           # 4 steps in epoch 1, 2 in epoch 2
+    assert list(history.index) == [1, 2]
+
+
 def test_epochs_to_reach():
     history = pd.DataFrame({"train_error": [0.8, 0.3, 0.2, 0.1]}, index=[1, 2, 3, 4])
     assert train.epochs_to_reach(history, 0.25) == 3.0

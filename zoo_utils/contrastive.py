@@ -23,6 +23,9 @@ RECIPES = {
     # MoCo v2 (SimCLR's recipe with MoCo's crop scale): jitter applied 80% of the time, blur
     "mocov2": dict(scale=(0.2, 1.0), jitter=(0.4, 0.4, 0.4, 0.1), jitter_p=0.8, gray_p=0.2,
                    blur_p=0.5),
+    # CMC: crop and flip only, since colour is itself a view there
+    "crop": dict(scale=(0.2, 1.0), jitter=(0.0, 0.0, 0.0, 0.0), jitter_p=0.0, gray_p=0.0,
+                 blur_p=0.0),
     # SimCLR at colour strength 1: smaller crops allowed
     "simclr": dict(scale=(0.08, 1.0), jitter=(0.8, 0.8, 0.8, 0.2), jitter_p=0.8, gray_p=0.2,
                    blur_p=0.5),
@@ -181,6 +184,16 @@ def contrastive_step(augment):
     return step
 
 
+def one_view_step(augment):
+    """A training step for a model that needs one view per image (with any other tensors of
+    the batch, such as image indices) and returns (loss, logits), the positive in column 0."""
+    def step(model, batch):
+        images, *rest = batch
+        loss, logits = model(augment(images), *rest)
+        return {"loss": loss, "pretext accuracy": (logits.argmax(1) == 0).float().mean()}
+    return step
+
+
 def make_encoder(name, width, channels, dim, seed=0):
     """The survey's encoder, seeded: the CIFAR ResNet-8 of the ResNet chapter at `width`
     ("resnet8"), or the CIFAR variant of ResNet-18 ("resnet18"), its last layer giving the
@@ -194,13 +207,17 @@ def make_encoder(name, width, channels, dim, seed=0):
 
 
 def pretrain(model, dataset, augment, *, epochs, lr, batch_size, weight_decay=5e-4, seed=0,
-             device=None, step=None, monitor=None, desc="pre-training"):
+             device=None, step=None, monitor=None, desc="pre-training", steps=None):
     """The survey's one recipe (the MoCo page's): SGD with momentum 0.9 on a cosine schedule,
     every mechanism through `zoo_utils.train.fit` with `contrastive_step(augment)` unless
-    `step` is given. Returns the model in evaluation mode and the per-epoch history."""
-    steps = epochs * math.ceil(len(dataset) / batch_size)
+    `step` is given. `steps`, if given, replaces `epochs` as the budget (the cosine then spans
+    that many steps). Returns the model in evaluation mode and the per-epoch history."""
+    per_epoch = math.ceil(len(dataset) / batch_size)
+    if steps is None:
+        steps = epochs * per_epoch
+    epochs = math.ceil(steps / per_epoch)
     optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay)
     history = fit(model, dataset, epochs=epochs, optimizer=optimizer, scheduler=schedule,
                   step=step or contrastive_step(augment), batch_size=batch_size, seed=seed,
-                  device=device, monitor=monitor, desc=desc)
+                  device=device, monitor=monitor, desc=desc, max_steps=steps)
     return model.eval(), history

@@ -107,7 +107,7 @@ def evaluate(model, dataset, step=classification_step, batch_size=1000, device=N
 
 def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
         step=classification_step, batch_size=128, augment=None, clip_grad_norm=None, seed=0,
-        device=None, progress=None, desc="train", monitor=None):
+        device=None, progress=None, desc="train", monitor=None, max_steps=None):
     """Train `model` for `epochs` with `step` as the objective and return the per-epoch history.
 
     `optimizer` is built on `model.parameters()` by the caller; `scheduler`, if given, is
@@ -115,21 +115,25 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
     papers state them). `augment(inputs, generator)` transforms the first tensor of each
     training batch; `clip_grad_norm` caps the gradients' global norm. `monitor(model)`, if
     given, is called in evaluation mode after every epoch and its {name: value} joins the
-    history (for example the k-NN accuracy of a self-supervised encoder).
+    history (for example the k-NN accuracy of a self-supervised encoder). `max_steps`, if given,
+    ends training after that many optimisation steps, inside an epoch if need be.
     """
     device = torch.device(device) if device else default_device()
     model.to(device).train()
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout masks
     steps_per_epoch = math.ceil(len(train_set) / batch_size)
-    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, leave=False,
+    total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
+    bar = tqdm(total=total, desc=desc, leave=False,
                disable=not progress_enabled(progress))
-    rows = []
+    rows, done = [], 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         means = _Means()
         for batch in batches(train_set, batch_size, device, generator):
+            if done == total:
+                break
             if augment is not None:
                 batch = (augment(batch[0], generator), *batch[1:])
             with _autocast(device):
@@ -143,6 +147,7 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
                 scheduler.step()
             means.add(outputs, len(batch[0]))
             bar.update()
+            done += 1
         row = {"epoch": epoch, **{f"train_{k}": v for k, v in means.result().items()}, "lr": lr}
         if test_set is not None:
             row |= {f"test_{k}": v for k, v in evaluate(model, test_set, step, device=device).items()}
@@ -155,6 +160,8 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
         rows.append(row)
         bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k.startswith("train_")},
                         refresh=False)
+        if done == total:
+            break
     bar.close()
     return pd.DataFrame(rows).set_index("epoch")
 

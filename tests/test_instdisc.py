@@ -120,3 +120,24 @@ def test_instance_discrimination_learns_to_tell_images_apart(objective):
     assert history["train_pretext accuracy"].iloc[-1] > 0.9 > history["train_pretext accuracy"].iloc[0]
     assert history.train_loss.iloc[-1] < history.train_loss.iloc[0]
     assert math.isfinite(history.train_loss.iloc[-1])
+
+
+def test_instance_recognition_finds_an_image_whose_entry_is_its_own_feature():
+    torch.manual_seed(0)
+    images = torch.randn(40, 8)
+    model = I.InstDisc(Linear(8, 8), 40, dim=8).eval()
+    identity = lambda x: x
+    assert model.instance_recognition(images, identity, batch_size=16) < 0.2   # random bank
+    model.bank.vectors.copy_(F.normalize(model.encoder(images), dim=1).detach())
+    assert model.instance_recognition(images, identity, batch_size=16) == 1.0
+    shuffled = torch.roll(model.bank.vectors, 1, dims=0)
+    model.bank.vectors.copy_(shuffled)
+    assert model.instance_recognition(images, identity, batch_size=16) == 0.0
+
+
+def test_instdisc_step_trains_on_indexed_batches_and_records_the_loss_without_the_penalty():
+    torch.manual_seed(0)
+    model = I.InstDisc(Linear(8, 8), 16, dim=8, m=4, proximal=10.0)
+    losses = []
+    out = I.instdisc_step(lambda x: x, losses)(model, (torch.randn(4, 8), torch.arange(4)))
+    assert out["loss"].item() > losses[0] and len(losses) == 1 and 0 <= out["pretext accuracy"] <= 1

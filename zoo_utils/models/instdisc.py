@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo_utils.contrastive import MemoryBank
+from zoo_utils.contrastive import MemoryBank, one_view_step
 
 
 def non_parametric_softmax(v, bank, indices, T):
@@ -86,3 +86,30 @@ class InstDisc(nn.Module):
 
     def features(self, images):
         return self.encoder.features(images)
+
+    @torch.no_grad()
+    def instance_recognition(self, images, augment, batch_size=500):
+        """The pretext task, measured: the fraction of fresh views whose most similar bank
+        entry is their own image's (chance is 1 / n). `images` are the bank's n images, in
+        its order."""
+        hits = 0
+        for start in range(0, len(images), batch_size):
+            x = images[start:start + batch_size].to(self.bank.vectors.device)
+            v = F.normalize(self.encoder(augment(x)), dim=1)
+            own = torch.arange(start, start + len(x), device=v.device)
+            hits += ((v @ self.bank.vectors.T).argmax(1) == own).sum().item()
+        return hits / len(images)
+
+
+def instdisc_step(augment, losses=None):
+    """A training step for `zoo_utils.train.fit` on (images, indices) batches: one view of
+    each image, its key its own bank entry. `losses`, a list, collects the objective without
+    the proximal term at every step."""
+    one_view = one_view_step(augment)
+
+    def step(model, batch):
+        out = one_view(model, batch)
+        if losses is not None:
+            losses.append(model.terms["instance"].item())
+        return out
+    return step

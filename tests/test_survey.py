@@ -1,0 +1,78 @@
+"""The shared setting of the contrastive survey's first stage (zoo_utils/survey.py)."""
+
+from dataclasses import replace
+
+import torch
+
+from zoo_utils import profiles
+from zoo_utils.models.invaspread import InvaSpread
+from zoo_utils.profiles._survey import SURVEY
+from zoo_utils.survey import Survey
+
+TINY = replace(SURVEY["smoke"], n_train=48, n_test=24, epochs=2, batch_size=16, knn_k=5,
+               probe_epochs=1)
+
+
+def test_survey_loads_its_images_without_labels_and_with_indices_for_a_bank():
+    survey = Survey(TINY, device="cpu")
+    assert len(survey.train_images) == 48 and len(survey.test_images) == 24
+    assert len(survey.unlabelled()[0]) == 1                   # the images alone
+    images, index = survey.unlabelled(indexed=True)[5]
+    assert torch.equal(images, survey.train_images.images[5]) and index == 5
+    views = survey.augment(survey.train_images.images[:4])
+    assert views.shape == survey.train_images.images[:4].shape
+
+
+def test_survey_pretrains_with_the_learning_rate_scaled_to_the_batch():
+    survey = Survey(TINY, device="cpu")
+    _, history = survey.pretrain(InvaSpread(survey.encoder(0)), seed=0, batch_size=8)
+    assert len(history) == 2 and history.lr.iloc[0] == TINY.lr * 8 / 16
+    _, short = survey.pretrain(InvaSpread(survey.encoder(0)), seed=0, steps=2,
+                               monitor=survey.knn_monitor())
+    assert len(short) == 1 and 0 <= short["k-NN"].iloc[0] <= 100
+    _, sparse = survey.pretrain(InvaSpread(survey.encoder(0)), seed=0, epochs=3,
+                                monitor=survey.knn_monitor(every=2))
+    assert sparse["k-NN"].isna().tolist() == [True, False, True]
+
+
+def test_survey_judges_an_encoder_and_its_untrained_baseline_is_seeded():
+    survey = Survey(TINY, device="cpu")
+    a, b = survey.untrained(3), survey.untrained(3)
+    assert a == b and set(a) == {"k-NN", "linear probe"}
+    assert all(0 <= v <= 100 for v in a.values())
+
+
+def test_every_survey_page_shares_the_survey_config_of_its_profile():
+    for page in ("instdisc", "invaspread"):
+        for name in profiles.PROFILE_NAMES:
+            assert profiles.get(page, name).survey == SURVEY[name], (page, name)
+
+
+def test_gpu_profiles_of_the_survey_take_a_step_on_cifar_shapes():
+    """Each page's gpu settings (the CIFAR ResNet-18, CIFAR-10's 50,000 images in the bank,
+    the paper-scale K and widths) build and take one optimisation step on a few 32 x 32 images."""
+    from zoo_utils import contrastive as C
+    from zoo_utils.data.signals import switching_tones
+    from zoo_utils.models import cmc, cpc
+    from zoo_utils.models.instdisc import InstDisc
+
+    survey = SURVEY["gpu"]
+    encoder = lambda channels=3: C.make_encoder(survey.encoder, survey.width, channels, survey.dim)
+    images = torch.rand(4, 3, 32, 32)
+    inst = profiles.get("instdisc", "gpu")
+    c1d = profiles.get("cpc", "gpu")
+    signals, _ = switching_tones(2, steps=c1d.steps, samples_per_step=c1d.samples_per_step)
+    cpc_cfg = profiles.get("cpc", "gpu")
+    cmc_cfg = profiles.get("cmc", "gpu")
+    steps = [
+        lambda: InstDisc(encoder(), 50_000, survey.dim, m=inst.m, T=inst.T,
+                         proximal=inst.proximal)(images, torch.arange(4))[0],
+        lambda: InvaSpread(encoder(), T=profiles.get("invaspread", "gpu").T)(images, images.flip(3))[0],
+        lambda: cpc.CPCImage(encoder(), survey.dim, cpc_cfg.patch, cpc_cfg.K, chunk=cpc_cfg.chunk)(images),
+        lambda: cpc.CPC1D(c1d.dim_1d, c1d.dim_1d, c1d.K_1d, c1d.samples_per_step, c1d.chunk)(signals),
+        lambda: cmc.CMC(encoder, cmc_cfg.more_views, cmc_cfg.T)(images)[0],
+    ]
+    for loss_of in steps:
+        loss = loss_of()
+        loss.backward()
+        assert torch.isfinite(loss)

@@ -1,0 +1,70 @@
+"""The shared setting of the contrastive survey's first stage (InstDisc, InvaSpread, CPC, CMC):
+one set of images and views, one encoder, one pre-training recipe and one pair of judges, at
+a profile's `zoo_utils.profiles._survey.SurveyConfig`, so the four pages' numbers go on one
+table. Each page adds only its paper's mechanism."""
+
+import itertools
+
+import torch
+from torch.utils.data import TensorDataset
+
+from zoo_utils import contrastive, data, features
+from zoo_utils.train import default_device
+
+
+class Survey:
+    """The first stage's setting: `train_images` (pre-training, then the judges' labelled set),
+    `test_images`, the views `augment`, and the methods below, all on `device`."""
+
+    def __init__(self, cfg, seed=0, root=None, device=None):
+        self.cfg, self.device = cfg, device or default_device()
+        self.train_images = data.load(cfg.dataset, "train", root=root).subset(cfg.n_train, seed=seed)
+        self.test_images = data.load(cfg.dataset, "test", root=root).subset(cfg.n_test, seed=seed)
+        self.channels, self.size = self.train_images.images.shape[1], self.train_images.images.shape[-1]
+        self.augment = contrastive.view_augmentation(self.size, cfg.recipe, crop_scale=cfg.crop_scale)
+
+    def unlabelled(self, indexed=False):
+        """The training images without their labels; `indexed`: with each image's index too,
+        for a model with a memory bank."""
+        images = self.train_images.images
+        return TensorDataset(images, *([torch.arange(len(images))] if indexed else []))
+
+    def encoder(self, seed):
+        return contrastive.make_encoder(self.cfg.encoder, self.cfg.width, self.channels,
+                                        self.cfg.dim, seed)
+
+    def pretrain(self, model, seed, *, batch_size=None, epochs=None, steps=None, indexed=False,
+                 step=None, monitor=None, desc="pre-training"):
+        """The one recipe, for the survey's number of epochs unless `epochs` or `steps` says
+        otherwise. The learning rate scales with the batch, from the survey's rate at its
+        batch size."""
+        batch_size = batch_size or self.cfg.batch_size
+        return contrastive.pretrain(model, self.unlabelled(indexed), self.augment,
+                                    epochs=epochs or self.cfg.epochs, steps=steps,
+                                    lr=self.cfg.lr * batch_size / self.cfg.batch_size,
+                                    batch_size=batch_size, weight_decay=self.cfg.weight_decay,
+                                    seed=seed, device=self.device, step=step, monitor=monitor,
+                                    desc=desc)
+
+    def judge(self, encode, seed):
+        """The linear probe and the weighted k-NN, in %, on the features `encode` gives."""
+        return features.frozen_probes(encode, self.train_images, self.test_images,
+                                      probe_epochs=self.cfg.probe_epochs, knn_k=self.cfg.knn_k,
+                                      seed=seed, device=self.device)
+
+    def knn(self, encode):
+        """The weighted k-NN accuracy alone (%), cheap enough to monitor training with."""
+        train_f, test_f = (features.embed(encode, s, 500, self.device)
+                           for s in (self.train_images, self.test_images))
+        return 100 * features.knn_accuracy(train_f, self.train_images.labels, test_f,
+                                           self.test_images.labels, k=self.cfg.knn_k)
+
+    def knn_monitor(self, every=1):
+        """A `monitor` for `zoo_utils.train.fit`: the k-NN accuracy of `model.features` after
+        every `every`-th epoch (nothing after the others)."""
+        epochs = itertools.count(1)
+        return lambda model: {"k-NN": self.knn(model.features)} if next(epochs) % every == 0 else {}
+
+    def untrained(self, seed):
+        """The judges on a freshly initialised encoder: the baseline every method must beat."""
+        return self.judge(self.encoder(seed).to(self.device).eval().features, seed)

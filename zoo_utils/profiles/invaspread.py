@@ -18,7 +18,7 @@ class InvaSpreadPageConfig:
 PROFILES = {
     "smoke": InvaSpreadPageConfig(seeds=(0, 1), survey=SURVEY["smoke"], batch_sizes=(16, 64),
                                   monitor_every=1, minutes="under a minute"),
-    "cpu": InvaSpreadPageConfig(seeds=(0, 1, 2), survey=SURVEY["cpu"], minutes="not yet sized"),
+    "cpu": InvaSpreadPageConfig(seeds=(0, 1, 2), survey=SURVEY["cpu"], minutes="about 10 minutes"),
     "gpu": InvaSpreadPageConfig(seeds=(0, 1, 2), survey=SURVEY["gpu"], batch_sizes=(64, 128, 256, 512),
                                 monitor_every=10,
                                 minutes="about an hour per pre-training on one GPU (an estimate)"),

@@ -3,8 +3,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 import torch
 from torch import nn
 

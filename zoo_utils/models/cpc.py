@@ -5,14 +5,13 @@ the true latent k steps ahead, z_{t+k}, from other latents through the score
 z^T W_k c_t (InfoNCE, one linear map W_k per step k).
 
 `CPC1D` is the sequence version (a strided convolution and a GRU, §2 and §3.1); `CPCImage`
-is §3.3's version for images: a grid of overlapping patches, each encoded on its own, and a
+is §3.2's version for images: a grid of overlapping patches, each encoded on its own, and a
 context built from the rows above (a stack of convolutions that never look down) predicting
 the latents of the rows below."""
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
 
 
 def cpc_loss(predictions, targets, chunk=None):
@@ -97,7 +96,7 @@ class RowCausalConv(nn.Conv2d):
 
 
 class CPCImage(nn.Module):
-    """§3.3: the image is cut into a grid of `patch`-pixel patches, `stride` pixels apart
+    """§3.2: the image is cut into a grid of `patch`-pixel patches, `stride` pixels apart
     (half a patch, the paper's overlap, unless given); `encoder` (with `features` for the pooled vector before its last layer) maps each
     patch to a latent; a stack of row-causal convolutions gives the context of each grid
     cell from the rows above and its own; W_k predicts the latent k rows below, k = 1..K."""

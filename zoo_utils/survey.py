@@ -18,10 +18,12 @@ class Survey:
 
     def __init__(self, cfg, seed=0, root=None, device=None):
         self.cfg, self.device = cfg, device or default_device()
-        self.train_images = data.load(cfg.dataset, "train", root=root).subset(cfg.n_train, seed=seed)
-        self.test_images = data.load(cfg.dataset, "test", root=root).subset(cfg.n_test, seed=seed)
-        self.channels, self.size = self.train_images.images.shape[1], self.train_images.images.shape[-1]
-        self.augment = contrastive.view_augmentation(self.size, cfg.recipe, crop_scale=cfg.crop_scale)
+        train, test = (data.load(cfg.dataset, split, root=root) for split in ("train", "test"))
+        self.train_images = train.subset(cfg.n_train, seed=seed)
+        self.test_images = test.subset(cfg.n_test, seed=seed)
+        _, self.channels, _, self.size = self.train_images.images.shape
+        self.augment = contrastive.view_augmentation(self.size, cfg.recipe,
+                                                     crop_scale=cfg.crop_scale)
 
     def unlabelled(self, indexed=False):
         """The training images without their labels; `indexed`: with each image's index too,

@@ -22,13 +22,15 @@ def cpc_loss(predictions, targets, chunk=None):
     `chunk` pairs (neighbours in the same inputs among them), which keeps the cost linear in N;
     a last group of one pair is dropped. Returns the loss and the accuracy of that choice."""
     chunk = min(chunk or len(predictions), len(predictions))
-    groups = [(predictions[:len(predictions) // chunk * chunk], targets[:len(targets) // chunk * chunk], chunk)]
+    whole = len(predictions) // chunk * chunk
+    groups = [(predictions[:whole], targets[:whole], chunk)]
     rest = len(predictions) % chunk
     if rest >= 2:
         groups.append((predictions[-rest:], targets[-rest:], rest))
     losses, hits, n = [], [], 0
     for p, t, size in groups:
-        scores = torch.bmm(p.view(-1, size, p.shape[1]), t.view(-1, size, t.shape[1]).transpose(1, 2))
+        scores = torch.bmm(p.view(-1, size, p.shape[1]),
+                           t.view(-1, size, t.shape[1]).transpose(1, 2))
         own = torch.arange(size, device=p.device).repeat(len(scores))
         scores = scores.flatten(0, 1)
         losses.append(F.cross_entropy(scores, own, reduction="sum"))
@@ -97,9 +99,10 @@ class RowCausalConv(nn.Conv2d):
 
 class CPCImage(nn.Module):
     """§3.2: the image is cut into a grid of `patch`-pixel patches, `stride` pixels apart
-    (half a patch, the paper's overlap, unless given); `encoder` (with `features` for the pooled vector before its last layer) maps each
-    patch to a latent; a stack of row-causal convolutions gives the context of each grid
-    cell from the rows above and its own; W_k predicts the latent k rows below, k = 1..K."""
+    (half a patch, the paper's overlap, unless given); `encoder` (with `features` for the
+    pooled vector before its last layer) maps each patch to a latent; a stack of row-causal
+    convolutions gives the context of each grid cell from the rows above and its own; W_k
+    predicts the latent k rows below, k = 1..K."""
 
     def __init__(self, encoder, dim, patch=8, K=3, context_layers=3, chunk=None, stride=None):
         super().__init__()
@@ -126,7 +129,8 @@ class CPCImage(nn.Module):
         pairs = []
         for k in range(1, self.K + 1):
             p = self.W[k - 1](c)[:, :, :-k]
-            pairs.append((p.permute(0, 2, 3, 1).flatten(0, 2), z[:, :, k:].permute(0, 2, 3, 1).flatten(0, 2)))
+            pairs.append((p.permute(0, 2, 3, 1).flatten(0, 2),
+                          z[:, :, k:].permute(0, 2, 3, 1).flatten(0, 2)))
         return pairs
 
     def forward(self, x):

@@ -166,7 +166,8 @@ class CNF(nn.Module):
         self.dynamics, self.T, self.tol = CNFDynamics(dim, width), T, tol
 
     def forward(self, z, reverse=False):
-        times = torch.tensor([self.T, 0.0] if reverse else [0.0, self.T], dtype=z.dtype, device=z.device)
+        ends = [self.T, 0.0] if reverse else [0.0, self.T]
+        times = torch.tensor(ends, dtype=z.dtype, device=z.device)
         zs, delta = odeint(self.dynamics, (z, torch.zeros(len(z), device=z.device)), times,
                            rtol=self.tol, atol=self.tol)
         return zs[-1], delta[-1]

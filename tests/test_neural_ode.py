@@ -90,3 +90,23 @@ def test_cnf_log_density_change_matches_the_jacobian_of_its_flow():
     torch.testing.assert_close(delta, expected, rtol=1e-4, atol=1e-4)
     back, _ = cnf(cnf(z)[0], reverse=True)
     torch.testing.assert_close(back, z, rtol=1e-4, atol=1e-4)
+
+
+def test_saved_activations_grow_with_solver_steps_only_without_the_adjoint():
+    torch.manual_seed(0)
+    func = N.ODEFunc(8)
+    h = torch.randn(2, 8, 6, 6)
+    block = lambda adjoint, steps: N.ODEBlock(func, adjoint=adjoint, steps=steps)
+    saved = {(a, s): N.saved_activation_bytes(lambda a=a, s=s: block(a, s)(h).sum())
+             for a in (False, True) for s in (2, 8)}
+    assert saved[False, 8] > 3 * saved[False, 2]        # four times the steps
+    assert saved[True, 8] == saved[True, 2] < saved[False, 2]
+    layer = nn.Linear(5, 3)
+    x = torch.randn(4, 5, requires_grad=True)
+    assert N.saved_activation_bytes(lambda: layer(x).sum()) >= x.numel() * 4
+
+
+def test_fixed_steps_take_four_evaluations_each():
+    func = Linear(torch.eye(2))
+    N.ODEBlock(func, steps=5)(torch.ones(1, 2))
+    assert func.nfe == 4 * 5

@@ -48,17 +48,38 @@ class ODEFunc(nn.Module):
 
 
 class ODEBlock(nn.Module):
-    """h(1) from h(0) by an adaptive solver (dopri5) at tolerance `tol`; `adjoint` chooses the
-    gradient: the adjoint method (True) or backpropagation through the solver (False)."""
+    """h(1) from h(0) by an adaptive solver (dopri5) at tolerance `tol`, or, with `steps`, by
+    that many fixed fourth-order Runge-Kutta steps (a network of known depth). `adjoint`
+    chooses the gradient: the adjoint method (True) or backpropagation through the solver."""
 
-    def __init__(self, func, tol=1e-3, adjoint=False, method="dopri5"):
+    def __init__(self, func, tol=1e-3, adjoint=False, steps=None):
         super().__init__()
-        self.func, self.tol, self.adjoint, self.method = func, tol, adjoint, method
+        self.func, self.tol, self.adjoint, self.steps = func, tol, adjoint, steps
 
     def forward(self, h, times=(0.0, 1.0)):
         solve = odeint_adjoint if self.adjoint else odeint
         t = torch.tensor(times, dtype=h.dtype, device=h.device)
-        return solve(self.func, h, t, rtol=self.tol, atol=self.tol, method=self.method)[-1]
+        if self.steps:
+            step = dict(method="rk4", options={"step_size": (times[1] - times[0]) / self.steps})
+            if self.adjoint:
+                step["adjoint_method"], step["adjoint_options"] = step["method"], step["options"]
+            return solve(self.func, h, t, **step)[-1]
+        return solve(self.func, h, t, rtol=self.tol, atol=self.tol, method="dopri5")[-1]
+
+
+def saved_activation_bytes(loss_of):
+    """Bytes of the tensors autograd keeps for the backward pass while `loss_of()` runs: the
+    memory that grows with depth when backpropagating through a network (or a solver)."""
+    total = 0
+
+    def pack(tensor):
+        nonlocal total
+        total += tensor.numel() * tensor.element_size()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        loss_of()
+    return total
 
 
 class ResidualBlock(nn.Module):

@@ -60,7 +60,7 @@ class ODEBlock(nn.Module):
         solve = odeint_adjoint if self.adjoint else odeint
         t = torch.tensor(times, dtype=h.dtype, device=h.device)
         if self.steps:
-            step = dict(method="rk4", options={"step_size": (times[1] - times[0]) / self.steps})
+            step = {"method": "rk4", "options": {"step_size": (times[1] - times[0]) / self.steps}}
             if self.adjoint:
                 step["adjoint_method"], step["adjoint_options"] = step["method"], step["options"]
             return solve(self.func, h, t, **step)[-1]

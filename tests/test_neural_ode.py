@@ -110,3 +110,16 @@ def test_fixed_steps_take_four_evaluations_each():
     func = Linear(torch.eye(2))
     N.ODEBlock(func, steps=5)(torch.ones(1, 2))
     assert func.nfe == 4 * 5
+
+
+def test_gpu_profile_takes_a_step_on_mnist_shapes():
+    """The page's gpu settings: width 64 on 28 x 28 digits with adjoint gradients, flows of 32."""
+    from zoo_utils import profiles
+
+    cfg = profiles.get("neural_ode", "gpu")
+    model = N.ODENet(1, cfg.width, 10, tol=cfg.tol, adjoint=cfg.adjoint)
+    nn.functional.cross_entropy(model(torch.rand(2, 1, 28, 28)), torch.tensor([3, 7])).backward()
+    assert model.nfe > 0
+    for flow in (N.PlanarFlow(2, cfg.flow_size), N.CNF(2, cfg.flow_size, tol=1e-3)):
+        x, change = flow(torch.randn(4, 2))
+        (x.sum() + change.sum()).backward()

@@ -34,8 +34,10 @@ PROFILES = {
     # +- 0.41 nats) behave. Suspect: norm() is the paper's GroupNorm(min(32, c)), which at width 32
     # is one channel per group, so the pooled head sees near-constant features. ResNet trials, seed
     # 0, lr 0.1, 3 epochs: 2 channels per group (the paper's ratio at width 64) 10.4% test error,
-    # 4 per group 70%, 8 per group 76%, with losses that rise between epochs: also unstable. Next:
-    # the paper's ratio and a smaller learning rate or more epochs, then the verdicts.
+    # 4 per group 70%, 8 per group 76%, with losses that rise between epochs: also unstable. With
+    # 2 per group: SGD lr 0.05 16-17% (seeds 0, 1), Adam 1e-3 8.5-11.6%; the loss is still 2.2 after
+    # the first epoch, so the pooled GroupNorm head learns slowly whatever the optimiser. Next: a
+    # head that keeps the features' scale, or more epochs, then the verdicts.
     "cpu": NeuralODEPageConfig(seeds=(0, 1, 2), minutes="not yet sized"),
     "gpu": NeuralODEPageConfig(seeds=(0, 1, 2), dataset="mnist", width=64, epochs=160,
                                depths=(1, 2, 4, 8, 16, 32, 64, 128), flow_size=32,

@@ -32,9 +32,15 @@ def edge_view(rgb):
     return kornia.filters.sobel(rgb)
 
 
-VIEWS = {"L": lambda rgb: lab_views(rgb)[0], "ab": lambda rgb: lab_views(rgb)[1],
-         "edges": edge_view}
 CHANNELS = {"L": 1, "ab": 2, "edges": 3}
+
+
+def make_views(rgb, names):
+    """The named views of a batch of RGB images, {name: tensor}, Lab computed once."""
+    views = dict(zip(("L", "ab"), lab_views(rgb))) if {"L", "ab"} & set(names) else {}
+    if "edges" in names:
+        views["edges"] = edge_view(rgb)
+    return {name: views[name] for name in names}
 
 
 def pairs(views, paradigm="core"):
@@ -52,16 +58,17 @@ class CMC(nn.Module):
 
     def __init__(self, make_encoder, views=("L", "ab"), T=0.1, paradigm="core"):
         super().__init__()
-        unknown = set(views) - set(VIEWS)
+        unknown = set(views) - set(CHANNELS)
         if unknown:
-            raise ValueError(f"unknown views {sorted(unknown)}; choose from {sorted(VIEWS)}")
+            raise ValueError(f"unknown views {sorted(unknown)}; choose from {sorted(CHANNELS)}")
         self.views, self.T, self.pairs = tuple(views), T, pairs(tuple(views), paradigm)
         self.encoders = nn.ModuleDict({v: make_encoder(CHANNELS[v]) for v in views})
 
     def forward(self, rgb):
         """One view of each kind from the same (augmented) images: the loss and the logits of
         the first pair (the positive in column 0)."""
-        z = {v: F.normalize(self.encoders[v](VIEWS[v](rgb)), dim=1) for v in self.views}
+        z = {v: F.normalize(self.encoders[v](x), dim=1)
+             for v, x in make_views(rgb, self.views).items()}
         losses, first = [], None
         for a, b in self.pairs:
             loss_ab, logits = info_nce_in_batch(z[a], z[b], self.T)
@@ -70,10 +77,8 @@ class CMC(nn.Module):
             first = logits if first is None else first
         return torch.stack(losses).sum(), first
 
-    def view_features(self, rgb, view):
-        return self.encoders[view].features(VIEWS[view](rgb))
-
     def features(self, rgb, views=("L", "ab")):
         """The representation judged: the pooled features of the given views' encoders,
         concatenated (the paper's evaluation concatenates L's and ab's)."""
-        return torch.cat([self.view_features(rgb, v) for v in views], 1)
+        views = make_views(rgb, views)
+        return torch.cat([self.encoders[v].features(x) for v, x in views.items()], 1)

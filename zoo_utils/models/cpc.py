@@ -51,7 +51,18 @@ def k_step_accuracy(predictions, targets, n_candidates, generator=None):
     return (scores.argmax(1) == 0).float().mean().item()
 
 
-class CPC1D(nn.Module):
+class PredictiveCoding(nn.Module):
+    """What both CPC models share: `predictions(x)` gives one (W_k c, z_{t+k}) pair of tensors
+    per step k, and the loss is the mean of the K InfoNCE terms; `accuracy` keeps each step's
+    accuracy of the last batch."""
+
+    def forward(self, x):
+        terms = [cpc_loss(p, t, self.chunk) for p, t in self.predictions(x)]
+        self.accuracy = torch.stack([a for _, a in terms])
+        return torch.stack([loss for loss, _ in terms]).mean()
+
+
+class CPC1D(PredictiveCoding):
     """CPC on a 1-D signal (B, 1, L): a strided convolutional encoder gives one latent per
     `stride` samples, a GRU gives the context, and W_1..W_K predict the next K latents."""
 
@@ -79,11 +90,6 @@ class CPC1D(nn.Module):
         return [(self.W[k - 1](c[:, :-k]).flatten(0, 1), z[:, k:].flatten(0, 1))
                 for k in range(1, self.K + 1)]
 
-    def forward(self, x):
-        terms = [cpc_loss(p, t, self.chunk) for p, t in self.predictions(x)]
-        self.accuracy = torch.stack([a for _, a in terms])
-        return torch.stack([loss for loss, _ in terms]).mean()
-
 
 class RowCausalConv(nn.Conv2d):
     """A convolution over a grid that sees only its own row and the rows above: the grid is
@@ -97,7 +103,7 @@ class RowCausalConv(nn.Conv2d):
         return super().forward(F.pad(x, (1, 1, self.top, 0)))
 
 
-class CPCImage(nn.Module):
+class CPCImage(PredictiveCoding):
     """§3.2: the image is cut into a grid of `patch`-pixel patches, `stride` pixels apart
     (half a patch, the paper's overlap, unless given); `encoder` (with `features` for the
     pooled vector before its last layer) maps each patch to a latent; a stack of row-causal
@@ -132,11 +138,6 @@ class CPCImage(nn.Module):
             pairs.append((p.permute(0, 2, 3, 1).flatten(0, 2),
                           z[:, :, k:].permute(0, 2, 3, 1).flatten(0, 2)))
         return pairs
-
-    def forward(self, x):
-        terms = [cpc_loss(p, t, self.chunk) for p, t in self.predictions(x)]
-        self.accuracy = torch.stack([a for _, a in terms])
-        return torch.stack([loss for loss, _ in terms]).mean()
 
     def features(self, x):
         """The image's representation: its patches' pooled encoder features, averaged."""

@@ -76,3 +76,13 @@ def test_gpu_profiles_of_the_survey_take_a_step_on_cifar_shapes():
         loss = loss_of()
         loss.backward()
         assert torch.isfinite(loss)
+
+
+def test_survey_pretrains_on_another_dataset_when_given_one():
+    from torch.utils.data import TensorDataset
+
+    survey = Survey(TINY, device="cpu")
+    few = TensorDataset(survey.train_images.images[:16])
+    _, history = survey.pretrain(InvaSpread(survey.encoder(0)), seed=0, batch_size=8, steps=3,
+                                 dataset=few)
+    assert len(history) == 2                                  # 2 steps of 16 images, then 1

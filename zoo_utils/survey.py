@@ -36,12 +36,13 @@ class Survey:
                                         self.cfg.dim, seed)
 
     def pretrain(self, model, seed, *, batch_size=None, epochs=None, steps=None, indexed=False,
-                 step=None, monitor=None, desc="pre-training"):
+                 step=None, monitor=None, desc="pre-training", dataset=None):
         """The one recipe, for the survey's number of epochs unless `epochs` or `steps` says
-        otherwise. The learning rate scales with the batch, from the survey's rate at its
-        batch size."""
+        otherwise, on the survey's unlabelled images unless `dataset` is given. The learning
+        rate scales with the batch, from the survey's rate at its batch size."""
         batch_size = batch_size or self.cfg.batch_size
-        return contrastive.pretrain(model, self.unlabelled(indexed), self.augment,
+        dataset = dataset or self.unlabelled(indexed)
+        return contrastive.pretrain(model, dataset, self.augment,
                                     epochs=epochs or self.cfg.epochs, steps=steps,
                                     lr=self.cfg.lr * batch_size / self.cfg.batch_size,
                                     batch_size=batch_size, weight_decay=self.cfg.weight_decay,

@@ -4,21 +4,18 @@ import math
 
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from helpers import unit
 from lightly.loss import NTXentLoss
 from lightly.loss.memory_bank import MemoryBankModule
 from lightly.models.utils import update_momentum
+from torch import nn
 from torch.utils.data import TensorDataset
 
 from zoo_utils import contrastive as C
 from zoo_utils import train
 from zoo_utils.models import resnet
 from zoo_utils.models.moco import EndToEnd, MemoryBankContrast, MoCo
-
-
-def unit(*shape, seed=0):
-    return F.normalize(torch.randn(*shape, generator=torch.Generator().manual_seed(seed)), dim=-1)
 
 
 @pytest.mark.parametrize("recipe", sorted(C.RECIPES))

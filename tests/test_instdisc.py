@@ -6,15 +6,12 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import unit
 from torch import nn
 from torch.utils.data import TensorDataset
 
 from zoo_utils import train
 from zoo_utils.models import instdisc as I
-
-
-def unit(*shape, seed=0):
-    return F.normalize(torch.randn(*shape, generator=torch.Generator().manual_seed(seed)), dim=-1)
 
 
 class Linear(nn.Module):

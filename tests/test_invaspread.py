@@ -4,15 +4,11 @@ written from the paper's equations, its detached keys, and end-to-end training."
 import math
 
 import torch
-import torch.nn.functional as F
+from helpers import unit
 from torch.utils.data import TensorDataset
 
 from zoo_utils import contrastive as C
 from zoo_utils.models.invaspread import InvaSpread, invariance_spreading_loss
-
-
-def unit(*shape, seed=0):
-    return F.normalize(torch.randn(*shape, generator=torch.Generator().manual_seed(seed)), dim=-1)
 
 
 def loop_loss(f, f_hat, T):

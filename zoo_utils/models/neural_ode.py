@@ -94,9 +94,9 @@ class ResidualBlock(nn.Module):
 
 
 class ODENet(nn.Module):
-    """The paper's MNIST classifier: a downsampling stem (28 -> 6 pixels for MNIST, 12 -> 2
-    for 12-pixel digits), a middle that is either one ODE block or `n_blocks` residual
-    blocks (the ResNet of Table 1), and a pooled linear head."""
+    """The paper's MNIST classifier: a downsampling stem (28 -> 6 pixels), a middle that is
+    either one ODE block or `n_blocks` residual blocks (the ResNet of Table 1), and a pooled
+    linear head."""
 
     def __init__(self, in_channels=1, width=64, num_classes=10, middle="ode", n_blocks=6,
                  tol=1e-3, adjoint=False):

@@ -21,6 +21,17 @@ def conv1x1(in_channels, out_channels, stride=1):
     return nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
 
 
+def norm_layer(kind, channels, group_size=8):
+    """The paper's BatchNorm, or GroupNorm (Wu & He 2018) over groups of `group_size` channels,
+    whose statistics do not depend on the batch (the CIFAR nets are too narrow for its 32
+    groups)."""
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "group":
+        return nn.GroupNorm(max(1, channels // group_size), channels)
+    raise ValueError(f"unknown norm {kind!r}; choose 'batch' or 'group'")
+
+
 class ZeroPadShortcut(nn.Module):
     """Option A: keep every other pixel and pad the new channels with zeros."""
 
@@ -49,10 +60,10 @@ class BasicBlock(nn.Module):
     """Two 3x3 convolutions (ResNet-18/34 and the CIFAR nets)."""
     expansion = 1
 
-    def __init__(self, in_channels, channels, stride=1, option="B", plain=False):
+    def __init__(self, in_channels, channels, stride=1, option="B", plain=False, norm="batch"):
         super().__init__()
-        self.conv1, self.bn1 = conv3x3(in_channels, channels, stride), nn.BatchNorm2d(channels)
-        self.conv2, self.bn2 = conv3x3(channels, channels), nn.BatchNorm2d(channels)
+        self.conv1, self.bn1 = conv3x3(in_channels, channels, stride), norm_layer(norm, channels)
+        self.conv2, self.bn2 = conv3x3(channels, channels), norm_layer(norm, channels)
         self.plain = plain
         self.downsample = None if plain else shortcut(option, in_channels, channels, stride)
 
@@ -151,10 +162,11 @@ class CifarResNet(nn.Module):
     """The CIFAR-10 nets of §4.2: 6n+2 layers, a 3x3 stem and three stages of n basic blocks
     with 16, 32 and 64 channels (times `width` / 16), global average pool and a 10-way FC.
     `block="bottleneck"` uses n bottleneck blocks per stage instead (9n+2 layers; `width` sets
-    their inner width, the outputs are four times wider)."""
+    their inner width, the outputs are four times wider). `norm="group"` puts GroupNorm in
+    place of BatchNorm in the basic blocks (with option A's parameter-free shortcuts)."""
 
     def __init__(self, depth, plain=False, option="A", num_classes=10, width=16, in_channels=3,
-                 block="basic"):
+                 block="basic", norm="batch"):
         super().__init__()
         block = {"basic": BasicBlock, "bottleneck": Bottleneck}[block]
         layers_per_block = 2 if block is BasicBlock else 3
@@ -162,11 +174,14 @@ class CifarResNet(nn.Module):
             raise ValueError(f"CIFAR ResNets with {block.__name__} have "
                              f"{3 * layers_per_block}n+2 layers; {depth} is not of that form")
         n = (depth - 2) // (3 * layers_per_block)
-        self.conv1, self.bn1 = conv3x3(in_channels, width), nn.BatchNorm2d(width)
+        if norm != "batch" and (block is not BasicBlock or option != "A"):
+            raise ValueError("norm='group' is for basic blocks with option A shortcuts")
+        extra = {"norm": norm} if norm != "batch" else {}
+        self.conv1, self.bn1 = conv3x3(in_channels, width), norm_layer(norm, width)
         blocks, c = [], width
         for i, w in enumerate([width, 2 * width, 4 * width]):
             for j in range(n):
-                blocks.append(block(c, w, 2 if i > 0 and j == 0 else 1, option, plain))
+                blocks.append(block(c, w, 2 if i > 0 and j == 0 else 1, option, plain, **extra))
                 c = w * block.expansion
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(c, num_classes)

@@ -36,21 +36,36 @@ def digits():
 
 
 @lru_cache(maxsize=None)
-def photos():
-    """The shipped colour photos, as a list of H x W x 3 uint8 arrays (all local files)."""
+def named_photos():
+    """The shipped colour photos as {name: H x W x 3 uint8 array} (all local files)."""
     import skimage.data
     from sklearn.datasets import load_sample_images
 
-    found = []
+    found = {}
     for name in SKIMAGE_PHOTOS:
         try:
             image = getattr(skimage.data, name)()
         except Exception:  # a photo this scikit-image version fetches from the network
             continue
         if image.ndim == 3 and image.shape[2] >= 3:
-            found.append(np.ascontiguousarray(image[..., :3]).astype(np.uint8))
-    found += list(load_sample_images().images)
+            found[name] = np.ascontiguousarray(image[..., :3]).astype(np.uint8)
+    sample = load_sample_images()
+    for filename, image in zip(sample.filenames, sample.images):
+        found[filename.rsplit("/", 1)[-1].split(".")[0]] = image
     return found
+
+
+def photos():
+    """The shipped colour photos, as a list of H x W x 3 uint8 arrays (all local files)."""
+    return list(named_photos().values())
+
+
+def mnistm_backgrounds(seed=0):
+    """The name of the photo behind each of `mnistm_mini(seed)`'s images, in its order (the
+    same random draws that chose the photos)."""
+    names = list(named_photos())
+    which = np.random.default_rng(seed).integers(len(names), size=len(mnist_mini()[1]))
+    return np.array(names)[which]
 
 
 @lru_cache(maxsize=None)

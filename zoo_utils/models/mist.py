@@ -70,7 +70,7 @@ def top_k_peaks(heatmap, k, nms_kernel=5):
     """The `k` highest peaks of each heatmap by greedy non-maximum suppression: take the highest
     pixel, blank the `nms_kernel`-wide square around it, repeat. Returns (n, k, 2) (row,
     column) pixel coordinates."""
-    n, _, height, width = heatmap.shape
+    height, width = heatmap.shape[-2:]
     scores = heatmap.flatten(1).clone()
     rows = torch.arange(height, device=heatmap.device).repeat_interleave(width)
     cols = torch.arange(width, device=heatmap.device).repeat(height)

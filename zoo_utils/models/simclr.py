@@ -1,0 +1,66 @@
+"""SimCLR (Chen, Kornblith, Norouzi and Hinton, ICML 2020): a simple framework for contrastive
+learning. Two random views of each of N images give 2N views; a base encoder f and a small
+projection head g map each to z = g(f(x)); each view must pick its partner out of the other
+2N - 1 views with the NT-Xent loss (normalised temperature-scaled cross-entropy). After
+training, the head is thrown away and the features h = f(x) *before* it are used (Fig 8:
+the representation before the head is the better one).
+
+Here: the NT-Xent loss, the three heads the paper compares (none, linear, non-linear), and the
+model, with `features` (before the head) and `projections` (after it) for the probes."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+HEADS = ("none", "linear", "nonlinear")
+
+
+def nt_xent(z1, z2, temperature):
+    """The NT-Xent loss of N pairs of L2-normalised projections `z1`, `z2` (N, d): each of the
+    2N views is an anchor, its positive is its pair's other view and its negatives are the 2N - 2
+    other views; the mean of the 2N cross-entropies. Returns the loss and the logits (positive
+    in column 0, then the negatives)."""
+    z = torch.cat([z1, z2])
+    n = len(z1)
+    similarity = z @ z.T / temperature                             # (2N, 2N)
+    partner = torch.arange(2 * n, device=z.device).roll(n)         # i <-> i + N
+    others = ~torch.eye(2 * n, dtype=torch.bool, device=z.device)
+    others[torch.arange(2 * n), partner] = False
+    logits = torch.cat([similarity.gather(1, partner[:, None]),
+                        similarity[others].view(2 * n, 2 * n - 2)], 1)
+    labels = torch.zeros(2 * n, dtype=torch.long, device=z.device)
+    return F.cross_entropy(logits, labels), logits
+
+
+def projection_head(kind, in_dim, out_dim):
+    """g: nothing ("none", z = h), one linear layer, or the paper's non-linear head, a hidden
+    layer with a ReLU (Linear, BatchNorm, ReLU, Linear, as in the official code)."""
+    if kind == "none":
+        return nn.Identity()
+    if kind == "linear":
+        return nn.Linear(in_dim, out_dim)
+    if kind == "nonlinear":
+        return nn.Sequential(nn.Linear(in_dim, in_dim), nn.BatchNorm1d(in_dim), nn.ReLU(),
+                             nn.Linear(in_dim, out_dim))
+    raise ValueError(f"unknown head {kind!r}; choose one of {HEADS}")
+
+
+class SimCLR(nn.Module):
+    """A base encoder with a `features` method (the survey's ResNet; its own classifier layer is
+    unused) and a projection head of `kind`; `forward(x1, x2)` returns NT-Xent's (loss, logits),
+    so `zoo_utils.contrastive.contrastive_step` trains it."""
+
+    def __init__(self, encoder, head="nonlinear", dim=128, temperature=0.5):
+        super().__init__()
+        self.encoder, self.temperature = encoder, temperature
+        self.head = projection_head(head, encoder.fc.in_features, dim)
+
+    def projections(self, images):
+        return F.normalize(self.head(self.encoder.features(images)), dim=1)
+
+    def forward(self, x1, x2):
+        return nt_xent(self.projections(x1), self.projections(x2), self.temperature)
+
+    def features(self, images):
+        """h = f(x), the representation kept after training."""
+        return self.encoder.features(images)

@@ -1,0 +1,30 @@
+"""Profiles of the SimCLR (Chen et al. 2020) notebook."""
+
+from dataclasses import dataclass, field
+
+from zoo_utils.profiles._survey import SURVEY, SurveyConfig
+
+
+@dataclass(frozen=True)
+class SimCLRPageConfig:
+    seeds: tuple
+    survey: SurveyConfig = field(default_factory=SurveyConfig)   # the survey's budget and judges
+    temperature: float = 0.5         # the paper's CIFAR-10 setting
+    heads: tuple = ("none", "linear", "nonlinear")               # Fig 8
+    batch_sizes: tuple = (64, 128, 256)                          # Fig 9, at the survey's epochs
+    minutes: str = ""
+
+
+PROFILES = {
+    "smoke": SimCLRPageConfig(seeds=(0, 1), survey=SURVEY["smoke"], batch_sizes=(32, 64),
+                              minutes="under a minute"),
+    # cpu, first run (SEED=0, 16.7 min: 21 pre-trainings of about 30 s and 33 judgements; over the
+    # 5-minute budget). Linear probe on h: heads none 17.0 +- 0.5, linear 35.0 +- 5.5, non-linear
+    # 37.7 +- 2.4 (untrained encoder 27.8 +- 1.5); on z: 16.7, 33.3, 27.9 (h minus z for the
+    # non-linear head came out 9.8 at every seed, a zero spread to check). Views: crop alone 16.5,
+    # colour alone 40.6, both 37.7. Batch 64 / 128 / 256: 37.2, 37.7, 35.5. Next: a second seed
+    # set, then trim (fewer batch sizes or views) or call it a headline page.
+    "cpu": SimCLRPageConfig(seeds=(0, 1, 2), survey=SURVEY["cpu"], minutes="about 17 minutes (a draft)"),
+    "gpu": SimCLRPageConfig(seeds=(0, 1, 2), survey=SURVEY["gpu"], batch_sizes=(256, 512, 1024),
+                            minutes="about an hour per pre-training on one GPU (an estimate)"),
+}

@@ -22,9 +22,9 @@ PROFILES = {
     # 5-minute budget). Linear probe on h: heads none 17.0 +- 0.5, linear 35.0 +- 5.5, non-linear
     # 37.7 +- 2.4 (untrained encoder 27.8 +- 1.5); on z: 16.7, 33.3, 27.9 (h minus z for the
     # non-linear head came out 9.8 at every seed: rerun by hand, 36.1 - 26.3 and 36.6 - 26.8 at
-    # seeds 0 and 1, a coincidence of the 0.1-point grid of 1,000 test images). Views: crop alone 16.5,
-    # colour alone 40.6, both 37.7. Batch 64 / 128 / 256: 37.2, 37.7, 35.5. Next: a second seed
-    # set, then trim (fewer batch sizes or views) or call it a headline page.
+    # seeds 0 and 1, a coincidence of the 0.1-point grid of 1,000 test images). Views: crop
+    # alone 16.5, colour alone 40.6, both 37.7. Batch 64 / 128 / 256: 37.2, 37.7, 35.5. Next: a
+    # second seed set, then trim (fewer batch sizes or views) or call it a headline page.
     "cpu": SimCLRPageConfig(seeds=(0, 1, 2), survey=SURVEY["cpu"], minutes="about 17 minutes (a draft)"),
     "gpu": SimCLRPageConfig(seeds=(0, 1, 2), survey=SURVEY["gpu"], batch_sizes=(256, 512, 1024),
                             minutes="about an hour per pre-training on one GPU (an estimate)"),

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from zoo_utils.models import resnet
-from zoo_utils.train import fit, seed_all, sgd_cosine
+from zoo_utils.train import fit_steps, seed_all
 
 # The view recipes of the papers, for images of any size; kornia draws each image's parameters
 # independently and works on whatever device the batch is on.
@@ -71,6 +71,20 @@ def info_nce_in_batch(q, k, temperature):
     logits = torch.cat([l_pos, l_neg], 1) / temperature
     labels = torch.zeros(n, dtype=torch.long, device=q.device)
     return F.cross_entropy(logits, labels), logits
+
+
+def two_view_logits(z1, z2, temperature, detach_keys=False):
+    """The 2N views of N images, each an anchor against the other 2N - 1: logits (2N, 2N - 1)
+    with the anchor's partner view (i <-> i + N) in column 0 and the 2N - 2 views of the other
+    images after it. `detach_keys`: the views compared against carry no gradient."""
+    z = torch.cat([z1, z2])
+    n = len(z1)
+    similarity = z @ (z.detach() if detach_keys else z).T / temperature      # (2N, 2N)
+    partner = torch.arange(2 * n, device=z.device).roll(n)
+    others = ~torch.eye(2 * n, dtype=torch.bool, device=z.device)
+    others[torch.arange(2 * n), partner] = False
+    return torch.cat([similarity.gather(1, partner[:, None]),
+                      similarity[others].view(2 * n, 2 * n - 2)], 1)
 
 
 class Queue(nn.Module):
@@ -212,12 +226,9 @@ def pretrain(model, dataset, augment, *, epochs, lr, batch_size, weight_decay=5e
     every mechanism through `zoo_utils.train.fit` with `contrastive_step(augment)` unless
     `step` is given. `steps`, if given, replaces `epochs` as the budget (the cosine then spans
     that many steps). Returns the model in evaluation mode and the per-epoch history."""
-    per_epoch = math.ceil(len(dataset) / batch_size)
     if steps is None:
-        steps = epochs * per_epoch
-    epochs = math.ceil(steps / per_epoch)
-    optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay)
-    history = fit(model, dataset, epochs=epochs, optimizer=optimizer, scheduler=schedule,
-                  step=step or contrastive_step(augment), batch_size=batch_size, seed=seed,
-                  device=device, monitor=monitor, desc=desc, max_steps=steps)
+        steps = epochs * math.ceil(len(dataset) / batch_size)
+    history = fit_steps(model, dataset, steps, lr=lr, batch_size=batch_size,
+                        weight_decay=weight_decay, step=step or contrastive_step(augment),
+                        seed=seed, device=device, monitor=monitor, desc=desc)
     return model.eval(), history

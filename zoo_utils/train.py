@@ -206,6 +206,17 @@ def sgd_cosine(model, lr, total_steps, momentum=0.9, weight_decay=0.0):
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(0, total_steps))
 
 
+def fit_steps(model, train_set, steps, *, lr, batch_size, test_set=None, weight_decay=0.0,
+              **fit_kwargs):
+    """`steps` updates of `sgd_cosine` (the cosine spanning exactly those steps), however many
+    epochs of `train_set` that takes: a budget that does not depend on the dataset's size.
+    Other keywords go to `fit`; returns its per-epoch history."""
+    optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay)
+    epochs = math.ceil(steps / math.ceil(len(train_set) / batch_size))
+    return fit(model, train_set, test_set, epochs=epochs, optimizer=optimizer, scheduler=schedule,
+               batch_size=batch_size, max_steps=steps, **fit_kwargs)
+
+
 def train_seeds(make_model, seeds, train_set, test_set=None, *, epochs, lr, momentum=0.9,
                 weight_decay=0.0, warmup_epochs=0, milestones=(), batch_size=128, desc="",
                 **fit_kwargs):

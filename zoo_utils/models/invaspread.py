@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo_utils.contrastive import two_view_logits
+
 
 def invariance_spreading_loss(f, f_hat, T):
     """The paper's loss for N images and their views' normalised features `f`, `f_hat` (N, d).
@@ -16,14 +18,7 @@ def invariance_spreading_loss(f, f_hat, T):
     -log P(positive) - sum over the 2N - 2 negatives of log(1 - P(negative)), averaged over
     the anchors. As in the official code, the views compared against are detached.
     Returns the loss and the logits (positive in column 0, then the negatives)."""
-    z = torch.cat([f, f_hat])
-    n = len(f)
-    similarity = z @ z.detach().T / T                              # (2N, 2N)
-    partner = torch.arange(2 * n, device=z.device).roll(n)         # i <-> i + N
-    others = ~torch.eye(2 * n, dtype=torch.bool, device=z.device)
-    others[torch.arange(2 * n), partner] = False                   # leaves the 2N - 2 negatives
-    logits = torch.cat([similarity.gather(1, partner[:, None]),
-                        similarity[others].view(2 * n, 2 * n - 2)], 1)
+    logits = two_view_logits(f, f_hat, T, detach_keys=True)
     p = logits.softmax(1)
     loss = -(p[:, 0].log() + torch.log1p(-p[:, 1:]).sum(1)).mean()
     return loss, logits

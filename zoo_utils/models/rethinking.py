@@ -9,7 +9,6 @@ pre-trained network to a new classifier, and the one recipe every run shares, a 
 optimisation steps (the paper's schedules: 1x, 2x, 4x)."""
 
 import copy
-import math
 
 import torch
 from torch import nn
@@ -52,11 +51,9 @@ def train_steps(model, train_set, steps, *, lr, batch_size, seed, test_set=None,
     """`steps` updates of SGD with momentum and a cosine decay, however many epochs that takes:
     the same budget whether the target set is large or small. Returns the per-epoch history
     (with the test error after each epoch if `test_set` is given)."""
-    optimizer, schedule = train.sgd_cosine(model, lr, steps, weight_decay=weight_decay)
-    epochs = math.ceil(steps / math.ceil(len(train_set) / batch_size))
-    return train.fit(model, train_set, test_set, epochs=epochs, optimizer=optimizer,
-                     scheduler=schedule, step=step, batch_size=batch_size, augment=augment,
-                     seed=seed, device=device, desc=desc, max_steps=steps)
+    return train.fit_steps(model, train_set, steps, lr=lr, batch_size=batch_size,
+                           test_set=test_set, weight_decay=weight_decay, step=step,
+                           augment=augment, seed=seed, device=device, desc=desc)
 
 
 def test_error(model, test_set, device=None):

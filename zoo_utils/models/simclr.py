@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo_utils.contrastive import two_view_logits
+
 HEADS = ("none", "linear", "nonlinear")
 
 
@@ -20,15 +22,8 @@ def nt_xent(z1, z2, temperature):
     2N views is an anchor, its positive is its pair's other view and its negatives are the 2N - 2
     other views; the mean of the 2N cross-entropies. Returns the loss and the logits (positive
     in column 0, then the negatives)."""
-    z = torch.cat([z1, z2])
-    n = len(z1)
-    similarity = z @ z.T / temperature                             # (2N, 2N)
-    partner = torch.arange(2 * n, device=z.device).roll(n)         # i <-> i + N
-    others = ~torch.eye(2 * n, dtype=torch.bool, device=z.device)
-    others[torch.arange(2 * n), partner] = False
-    logits = torch.cat([similarity.gather(1, partner[:, None]),
-                        similarity[others].view(2 * n, 2 * n - 2)], 1)
-    labels = torch.zeros(2 * n, dtype=torch.long, device=z.device)
+    logits = two_view_logits(z1, z2, temperature)
+    labels = torch.zeros(len(logits), dtype=torch.long, device=logits.device)
     return F.cross_entropy(logits, labels), logits
 
 

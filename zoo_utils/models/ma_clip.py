@@ -85,7 +85,6 @@ class CLIP(nn.Module):
     def __init__(self, vocab_size, sharing="separate", dim=64, depth=4, heads=4, embed_dim=64,
                  size=32, patch=8, channels=3, max_words=16, stem="conv"):
         super().__init__()
-        self.patch = patch
         self.patch_embed = conv_stem(channels, dim, patch) if stem == "conv" else PatchEmbed(channels, dim, patch)
         self.image_position = nn.Parameter(torch.randn(1, (size // patch) ** 2 + 1, dim) * 0.02)
         self.image_cls = nn.Parameter(torch.randn(1, 1, dim) * 0.02)

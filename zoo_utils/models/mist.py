@@ -84,13 +84,11 @@ def top_k_peaks(heatmap, k, nms_kernel=5):
     return torch.stack(peaks, 1).float()
 
 
-def _grid(centres, patch, canvas):
-    """Sampling grids (n * k, patch, patch, 2) for grid_sample: a patch-sized window around each
-    centre, in the [-1, 1] coordinates of the canvas (x first, as grid_sample wants)."""
-    offsets = torch.arange(patch, dtype=centres.dtype, device=centres.device) - (patch - 1) / 2
-    rows = centres[..., 0, None] + offsets                         # (n, k, patch)
-    cols = centres[..., 1, None] + offsets
-    to_unit = lambda p: (2 * p + 1) / canvas - 1                   # pixel centre -> [-1, 1]
+def _grid(rows, cols, size):
+    """A sampling grid for grid_sample from the positions to read, in pixels of a `size`-pixel
+    source: `rows`, `cols` (n, k, out) give an (n * k, out, out, 2) grid in the source's [-1, 1]
+    coordinates (x first, as grid_sample wants)."""
+    to_unit = lambda p: (2 * p + 1) / size - 1                     # pixel centre -> [-1, 1]
     grid = torch.stack(torch.broadcast_tensors(to_unit(cols)[..., None, :], to_unit(rows)[..., :, None]), -1)
     return grid.flatten(0, 1)
 
@@ -99,9 +97,9 @@ def extract(images, centres, patch):
     """The spatial transformers: a `patch`-pixel window around each of the k centres of every
     image, by bilinear sampling (differentiable in the centres). Returns (n, k, 1, patch, patch)."""
     n, k = centres.shape[:2]
-    canvas = images.shape[-1]
-    source = images.repeat_interleave(k, 0)
-    patches = F.grid_sample(source, _grid(centres, patch, canvas), align_corners=False)
+    offsets = torch.arange(patch, dtype=centres.dtype, device=centres.device) - (patch - 1) / 2
+    grid = _grid(centres[..., 0, None] + offsets, centres[..., 1, None] + offsets, images.shape[-1])
+    patches = F.grid_sample(images.repeat_interleave(k, 0), grid, align_corners=False)
     return patches.view(n, k, *patches.shape[1:])
 
 
@@ -114,9 +112,7 @@ def place(patches, centres, canvas):
     # each canvas pixel's position in patch coordinates, relative to each centre
     rows = pixels - centres[..., 0, None] + (patch - 1) / 2        # (n, k, canvas)
     cols = pixels - centres[..., 1, None] + (patch - 1) / 2
-    to_unit = lambda p: (2 * p + 1) / patch - 1
-    grid = torch.stack(torch.broadcast_tensors(to_unit(cols)[..., None, :], to_unit(rows)[..., :, None]), -1)
-    placed = F.grid_sample(patches.flatten(0, 1), grid.flatten(0, 1), align_corners=False)
+    placed = F.grid_sample(patches.flatten(0, 1), _grid(rows, cols, patch), align_corners=False)
     return placed.view(n, k, c, canvas, canvas).sum(1)
 
 

@@ -7,8 +7,7 @@ import numpy as np
 import torch
 
 from . import offline
-from .core import stratified_split
-from .registry import OFFLINE, load
+from .registry import load, offline_indices
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 BACKGROUNDS = {"astronaut": "an astronaut", "coffee": "a cup of coffee", "chelsea": "a cat",
@@ -28,9 +27,7 @@ def mnistm_captions(split="train", seed=0):
     """(the `split` of `mnistm-mini` as an ImageDataset, one generated caption per image, the
     name of each image's background photo). Each caption's template is drawn at random."""
     images = load("mnistm-mini", split)
-    labels = offline.mnist_mini()[1]
-    train, test = stratified_split(labels, OFFLINE["mnistm-mini"][1], 0)
-    backgrounds = offline.mnistm_backgrounds()[train if split == "train" else test]
+    backgrounds = offline.mnistm_backgrounds()[offline_indices("mnistm-mini", split)]
     templates = np.random.default_rng(seed).integers(len(TEMPLATES), size=len(images))
     captions = [caption(int(d), b, t) for d, b, t in zip(images.labels, backgrounds, templates)]
     return images, captions, backgrounds

@@ -60,29 +60,31 @@ def photos():
     return list(named_photos().values())
 
 
-def mnistm_backgrounds(seed=0):
-    """The name of the photo behind each of `mnistm_mini(seed)`'s images, in its order (the
-    same random draws that chose the photos)."""
-    names = list(named_photos())
-    which = np.random.default_rng(seed).integers(len(names), size=len(mnist_mini()[1]))
-    return np.array(names)[which]
-
-
 @lru_cache(maxsize=None)
-def mnistm_mini(seed=0):
-    """(images (5000, 3, 32, 32) float32 in [0, 1], labels): digits blended over photo crops."""
+def _mnistm(seed):
+    """mnistm_mini's images and labels, and the index into `named_photos()` of each background."""
     x, y = mnist_mini()
     digit = np.pad(x[:, 0], ((0, 0), (2, 2), (2, 2))).astype(np.float32) / 255.0
     rng = np.random.default_rng(seed)
     pool = photos()
+    which = rng.integers(len(pool), size=len(x))
     out = np.empty((len(x), 3, 32, 32), np.float32)
-    for i, which in enumerate(rng.integers(len(pool), size=len(x))):
-        photo = pool[which]
+    for i, photo in enumerate(pool[w] for w in which):
         top = rng.integers(photo.shape[0] - 32)
         left = rng.integers(photo.shape[1] - 32)
         crop = photo[top:top + 32, left:left + 32].astype(np.float32) / 255.0
         out[i] = np.abs(crop - digit[i][..., None]).transpose(2, 0, 1)
-    return out, y
+    return out, y, which
+
+
+def mnistm_mini(seed=0):
+    """(images (5000, 3, 32, 32) float32 in [0, 1], labels): digits blended over photo crops."""
+    return _mnistm(seed)[:2]
+
+
+def mnistm_backgrounds(seed=0):
+    """The name of the photo behind each of `mnistm_mini(seed)`'s images, in its order."""
+    return np.array(list(named_photos()))[_mnistm(seed)[2]]
 
 
 def photo_crops(n, size=32, seed=0):

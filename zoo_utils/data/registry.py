@@ -53,11 +53,16 @@ def load(name, split="train", root=None, split_seed=0):
     raise ValueError(f"unknown dataset {name!r}; the registry has:\n{describe()}")
 
 
+def offline_indices(name, split, split_seed=0):
+    """Which of offline dataset `name`'s images (in its loader's order) make up `split`."""
+    _, n_train = OFFLINE[name]
+    train, test = stratified_split(OFFLINE[name][0]()[1], n_train, split_seed)
+    return train if split == "train" else test
+
+
 def _load_offline(name, split, split_seed):
-    loader, n_train = OFFLINE[name]
-    images, labels = loader()
-    train, test = stratified_split(labels, n_train, split_seed)
-    keep = train if split == "train" else test
+    images, labels = OFFLINE[name][0]()
+    keep = offline_indices(name, split, split_seed)
     images = images[keep]
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / 255.0

@@ -7,7 +7,8 @@ import torch
 from zoo_utils import profiles
 from zoo_utils.models.invaspread import InvaSpread
 from zoo_utils.profiles._survey import SURVEY
-from zoo_utils.survey import Survey
+from zoo_utils.results import Results
+from zoo_utils.survey import STAGES, Survey, comparison
 
 TINY = replace(SURVEY["smoke"], n_train=48, n_test=24, epochs=2, batch_size=16, knn_k=5,
                probe_epochs=1)
@@ -86,3 +87,19 @@ def test_survey_pretrains_on_another_dataset_when_given_one():
     _, history = survey.pretrain(InvaSpread(survey.encoder(0)), seed=0, batch_size=8, steps=3,
                                  dataset=few)
     assert len(history) == 2                                  # 2 steps of 16 images, then 1
+
+
+def test_the_comparison_reads_each_pages_shared_evaluation_at_its_profile_and_seed(tmp_path):
+    for page, seed, knn in [("instdisc", 0, [40.0, 42.0]), ("simclr", 0, [50.0, 54.0]),
+                            ("simclr", 20, [10.0, 10.0])]:
+        results = Results(page, "cpu", seed=seed)
+        results.record(f"Shared evaluation: {page.upper()}, k-NN accuracy (%)", "paper 1",
+                       knn, "not assessed")
+        results.record("another claim", "", [1.0], "reproduced")
+        results.save(tmp_path / f"seed{seed}")
+    table = comparison(tmp_path, ["instdisc", "cpc", "simclr"], "cpu", 0)
+    assert list(table.index) == ["INSTDISC", "cpc", "SIMCLR"]
+    assert table.loc["SIMCLR", "k-NN"] == "52.0 ± 2.8"
+    assert table.loc["INSTDISC", "paper (CIFAR-10 or ImageNet)"] == "paper 1"
+    assert table.loc["cpc", "k-NN"].startswith("not yet run")
+    assert set(STAGES["first"]).isdisjoint(STAGES["second"])

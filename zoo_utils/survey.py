@@ -1,15 +1,44 @@
-"""The shared setting of the contrastive survey's first stage (InstDisc, InvaSpread, CPC, CMC):
-one set of images and views, one encoder, one pre-training recipe and one pair of judges, at
-a profile's `zoo_utils.profiles._survey.SurveyConfig`, so the four pages' numbers go on one
-table. Each page adds only its paper's mechanism."""
+"""The shared setting of the contrastive survey (InstDisc, InvaSpread, CPC and CMC in the first
+stage, SimCLR and its successors in the second): one set of images and views, one encoder, one
+pre-training recipe and one pair of judges, at a profile's
+`zoo_utils.profiles._survey.SurveyConfig`, so the pages' numbers go on one table
+(`comparison`). Each page adds only its paper's mechanism."""
 
 import itertools
 
+import pandas as pd
 import torch
 from torch.utils.data import TensorDataset
 
 from zoo_utils import contrastive, data, features
+from zoo_utils.results import load_all, mean_sd
 from zoo_utils.train import default_device
+
+
+STAGES = {"first": ("instdisc", "invaspread", "cpc", "cmc"),
+          "second": ("simclr", "mocov2", "simclrv2", "swav", "cpcv2", "cmcv2")}
+PREFIX = "Shared evaluation: "   # the claims each page records for the table
+
+
+def comparison(directory, pages, profile, seed):
+    """The survey's table: one row per method of `pages`, read from the "Shared evaluation: "
+    claims those pages saved under `directory` at `profile` and `seed` (mean +- sd over seeds of
+    the k-NN and linear probe, with the paper's number); a page not yet run shows as such."""
+    saved = load_all(directory)
+    if not saved.empty:
+        saved = saved[(saved.profile == profile) & (saved.seed == seed)
+                      & saved.claim.str.startswith(PREFIX)]
+    table = {}
+    for page in pages:
+        rows = saved[saved.notebook == page] if not saved.empty else saved
+        if rows.empty:
+            table[page] = {"k-NN": "not yet run at this profile and seed"}
+        for claim, paper, values in rows[["claim", "paper", "values"]].itertuples(index=False):
+            method, judge_name = claim.removeprefix(PREFIX).split(", ")[:2]
+            judge_name = judge_name.removesuffix(" accuracy (%)")
+            table.setdefault(method, {"paper (CIFAR-10 or ImageNet)": paper})[judge_name] = mean_sd(values)
+    columns = ["k-NN", "linear probe", "paper (CIFAR-10 or ImageNet)"]
+    return pd.DataFrame(table).T.reindex(columns=columns).fillna("")
 
 
 class Survey:

@@ -2,6 +2,7 @@
 against scikit-learn, and the linear probe on features whose answer is known."""
 
 import numpy as np
+import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -38,6 +39,16 @@ def test_linear_probe_separates_linearly_separable_features_and_not_noise():
     noise = torch.randn(600, 10, generator=g)
     assert features.linear_probe(noise[:400], labels[:400], noise[400:], labels[400:],
                                  epochs=10) < 0.5
+
+
+def test_linear_probe_trained_without_one_class_still_scores_every_test_image():
+    g = torch.Generator().manual_seed(1)
+    labels = torch.randint(0, 3, (400,), generator=g)
+    x = torch.randn(400, 10, generator=g) + 4 * torch.nn.functional.one_hot(labels, 10)
+    seen = labels[:300] != 2                        # class 2 never labelled in training
+    accuracy = features.linear_probe(x[:300][seen], labels[:300][seen], x[300:], labels[300:], epochs=10)
+    share_unseen = (labels[300:] == 2).float().mean().item()
+    assert accuracy == pytest.approx(1 - share_unseen, abs=0.03)   # right on the rest, wrong on class 2
 
 
 def test_frozen_probes_judge_features_of_each_set_with_both_classifiers():

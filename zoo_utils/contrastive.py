@@ -221,14 +221,16 @@ def make_encoder(name, width, channels, dim, seed=0):
 
 
 def pretrain(model, dataset, augment, *, epochs, lr, batch_size, weight_decay=5e-4, seed=0,
-             device=None, step=None, monitor=None, desc="pre-training", steps=None):
-    """The survey's one recipe (the MoCo page's): SGD with momentum 0.9 on a cosine schedule,
-    every mechanism through `zoo_utils.train.fit` with `contrastive_step(augment)` unless
-    `step` is given. `steps`, if given, replaces `epochs` as the budget (the cosine then spans
-    that many steps). Returns the model in evaluation mode and the per-epoch history."""
+             device=None, step=None, monitor=None, desc="pre-training", steps=None,
+             schedule="cosine"):
+    """The survey's one recipe (the MoCo page's): SGD with momentum 0.9 on a cosine schedule
+    (or MoCo v1's steps, `schedule="step"`), every mechanism through `zoo_utils.train.fit` with
+    `contrastive_step(augment)` unless `step` is given. `steps`, if given, replaces `epochs` as
+    the budget (the schedule then spans that many steps). Returns the model in evaluation mode
+    and the per-epoch history."""
     if steps is None:
         steps = epochs * math.ceil(len(dataset) / batch_size)
-    history = fit_steps(model, dataset, steps, lr=lr, batch_size=batch_size,
+    history = fit_steps(model, dataset, steps, lr=lr, batch_size=batch_size, schedule=schedule,
                         weight_decay=weight_decay, step=step or contrastive_step(augment),
                         seed=seed, device=device, monitor=monitor, desc=desc)
     return model.eval(), history

@@ -56,7 +56,8 @@ def linear_probe(train_features, train_labels, test_features, test_labels, *, ep
     train_set = TensorDataset(standard(train_features), train_labels)
     test_set = TensorDataset(standard(test_features), test_labels)
     seed_all(seed)
-    probe = torch.nn.Linear(train_features.size(1), int(train_labels.max()) + 1)
+    classes = int(max(train_labels.max(), test_labels.max())) + 1   # a few labels may miss a class
+    probe = torch.nn.Linear(train_features.size(1), classes)
     steps = epochs * math.ceil(len(train_set) / batch_size)
     optimizer, schedule = sgd_cosine(probe, lr, steps, weight_decay=weight_decay)
     history = fit(probe, train_set, test_set, epochs=epochs, optimizer=optimizer,

@@ -10,7 +10,8 @@ import pandas as pd
 import torch
 from torch.utils.data import TensorDataset
 
-from zoo_utils import contrastive, data, features
+from zoo_utils import contrastive, data, features, train
+from zoo_utils.data.augment import crop_and_flip
 from zoo_utils.results import load_all, mean_sd
 from zoo_utils.train import default_device
 
@@ -20,10 +21,11 @@ STAGES = {"first": ("instdisc", "invaspread", "cpc", "cmc"),
 PREFIX = "Shared evaluation: "   # the claims each page records for the table
 
 
-def comparison(directory, pages, profile, seed):
+def comparison(directory, pages, profile, seed, untrained=None):
     """The survey's table: one row per method of `pages`, read from the "Shared evaluation: "
     claims those pages saved under `directory` at `profile` and `seed` (mean +- sd over seeds of
-    the k-NN and linear probe, with the paper's number); a page not yet run shows as such."""
+    the k-NN and linear probe, with the paper's number); a page not yet run shows as such. With
+    `untrained` (the judges of untrained encoders, one row per seed), a last row for them."""
     saved = load_all(directory)
     if not saved.empty:
         saved = saved[(saved.profile == profile) & (saved.seed == seed)
@@ -37,6 +39,8 @@ def comparison(directory, pages, profile, seed):
             method, judge_name = claim.removeprefix(PREFIX).split(", ")[:2]
             judge_name = judge_name.removesuffix(" accuracy (%)")
             table.setdefault(method, {"paper (CIFAR-10 or ImageNet)": paper})[judge_name] = mean_sd(values)
+    if untrained is not None:
+        table["untrained encoder"] = {judge: mean_sd(untrained[judge]) for judge in ("k-NN", "linear probe")}
     columns = ["k-NN", "linear probe", "paper (CIFAR-10 or ImageNet)"]
     return pd.DataFrame(table).T.reindex(columns=columns).fillna("")
 
@@ -60,28 +64,36 @@ class Survey:
         images = self.train_images.images
         return TensorDataset(images, *([torch.arange(len(images))] if indexed else []))
 
-    def encoder(self, seed):
+    def encoder(self, seed, outputs=None):
+        """The survey's encoder, seeded, its last layer giving the `dim`-d vector the losses
+        compare, or `outputs` values (the number of classes, for a network trained on labels)."""
         return contrastive.make_encoder(self.cfg.encoder, self.cfg.width, self.channels,
-                                        self.cfg.dim, seed)
+                                        outputs or self.cfg.dim, seed)
 
     def pretrain(self, model, seed, *, batch_size=None, epochs=None, steps=None, indexed=False,
-                 step=None, monitor=None, desc="pre-training", dataset=None):
+                 step=None, monitor=None, desc="pre-training", dataset=None, augment=None,
+                 schedule="cosine"):
         """The one recipe, for the survey's number of epochs unless `epochs` or `steps` says
-        otherwise, on the survey's unlabelled images unless `dataset` is given. The learning
-        rate scales with the batch, from the survey's rate at its batch size."""
+        otherwise, on the survey's unlabelled images unless `dataset` is given, with the
+        survey's views unless `augment` is given. The learning rate scales with the batch,
+        from the survey's rate at its batch size."""
         batch_size = batch_size or self.cfg.batch_size
         dataset = dataset or self.unlabelled(indexed)
-        return contrastive.pretrain(model, dataset, self.augment,
-                                    epochs=epochs or self.cfg.epochs, steps=steps,
+        augment = self.augment if augment is None else augment
+        return contrastive.pretrain(model, dataset, augment,
+                                    epochs=epochs or self.cfg.epochs, steps=steps, schedule=schedule,
                                     lr=self.cfg.lr * batch_size / self.cfg.batch_size,
                                     batch_size=batch_size, weight_decay=self.cfg.weight_decay,
                                     seed=seed, device=self.device, step=step, monitor=monitor,
                                     desc=desc)
 
-    def judge(self, encode, seed):
-        """The linear probe and the weighted k-NN, in %, on the features `encode` gives."""
-        return features.frozen_probes(encode, self.train_images, self.test_images,
-                                      probe_epochs=self.cfg.probe_epochs, knn_k=self.cfg.knn_k,
+    def judge(self, encode, seed, labelled=None):
+        """The linear probe and the weighted k-NN, in %, on the features `encode` gives, trained
+        on every training image's label, or on the `labelled` images alone if given."""
+        labelled = self.train_images if labelled is None else labelled
+        return features.frozen_probes(encode, labelled, self.test_images,
+                                      probe_epochs=self.cfg.probe_epochs,
+                                      knn_k=min(self.cfg.knn_k, len(labelled)),
                                       seed=seed, device=self.device)
 
     def knn(self, encode):
@@ -96,6 +108,24 @@ class Survey:
         every `every`-th epoch (nothing after the others)."""
         epochs = itertools.count(1)
         return lambda model: {"k-NN": self.knn(model.features)} if next(epochs) % every == 0 else {}
+
+    def labelled(self, fraction, seed):
+        """A class-balanced `fraction` of the training images, with their labels: the few
+        labels of the semi-supervised pages."""
+        return self.train_images.subset(round(fraction * len(self.train_images)), seed=seed)
+
+    def fit(self, model, images, *, steps, lr, batch_size, seed, desc="training", **fit_kwargs):
+        """Train every part of `model` on `images` (labelled, unless `step` says otherwise) for
+        `steps` SGD updates on a cosine, with the survey's weight decay, on random shifts of 2
+        pixels (no flips: a digit's mirror image is not a digit). Returns it in evaluation mode."""
+        train.fit_steps(model, images, steps, lr=lr, batch_size=batch_size,
+                        weight_decay=self.cfg.weight_decay, augment=crop_and_flip(2, flip=False),
+                        seed=seed, device=self.device, desc=desc, **fit_kwargs)
+        return model.eval()
+
+    def accuracy(self, classifier):
+        """A classifier's accuracy on the test images, in %."""
+        return 100 * (1 - train.evaluate(classifier, self.test_images, device=self.device)["error"])
 
     def untrained(self, seed):
         """The judges on a freshly initialised encoder: the baseline every method must beat."""

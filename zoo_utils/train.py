@@ -198,20 +198,28 @@ def adamw_cosine(model, lr, warmup_steps, total_steps, betas=(0.9, 0.999), weigh
                                                         cosine_schedule(warmup_steps, total_steps))
 
 
-def sgd_cosine(model, lr, total_steps, momentum=0.9, weight_decay=0.0):
+def sgd_cosine(model, lr, total_steps, momentum=0.9, weight_decay=0.0, schedule="cosine"):
     """SGD with momentum on the model's trainable parameters and a cosine decay stepped per
-    iteration, the recipe of the linear probe and the contrastive pages: (optimizer, scheduler)."""
+    iteration, the recipe of the linear probe and the contrastive pages: (optimizer, scheduler).
+    `schedule="step"` divides the rate by 10 at 60% and 80% of the steps instead (MoCo v1's
+    epochs 120 and 160 of 200)."""
     optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr,
                                 momentum=momentum, weight_decay=weight_decay)
-    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_schedule(0, total_steps))
+    if schedule == "cosine":
+        factor = cosine_schedule(0, total_steps)
+    elif schedule == "step":
+        factor = step_schedule(0, (round(0.6 * total_steps), round(0.8 * total_steps)))
+    else:
+        raise ValueError(f"unknown schedule {schedule!r}; choose 'cosine' or 'step'")
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 def fit_steps(model, train_set, steps, *, lr, batch_size, test_set=None, weight_decay=0.0,
-              **fit_kwargs):
-    """`steps` updates of `sgd_cosine` (the cosine spanning exactly those steps), however many
-    epochs of `train_set` that takes: a budget that does not depend on the dataset's size.
-    Other keywords go to `fit`; returns its per-epoch history."""
-    optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay)
+              schedule="cosine", **fit_kwargs):
+    """`steps` updates of `sgd_cosine` (the cosine, or the `schedule`, spanning exactly those
+    steps), however many epochs of `train_set` that takes: a budget that does not depend on the
+    dataset's size. Other keywords go to `fit`; returns its per-epoch history."""
+    optimizer, schedule = sgd_cosine(model, lr, steps, weight_decay=weight_decay, schedule=schedule)
     epochs = math.ceil(steps / math.ceil(len(train_set) / batch_size))
     return fit(model, train_set, test_set, epochs=epochs, optimizer=optimizer, scheduler=schedule,
                batch_size=batch_size, max_steps=steps, **fit_kwargs)

@@ -4,15 +4,21 @@ import torch
 import torch.nn.functional as F
 
 
+def crop_at(images, top, left, height, width=None):
+    """For each image, the `height` x `width` window (square by default) whose corner is at
+    (`top`, `left`), given as tensors of one integer per image."""
+    rows = top[:, None].to(images.device) + torch.arange(height, device=images.device)
+    cols = left[:, None].to(images.device) + torch.arange(width or height, device=images.device)
+    batch = torch.arange(len(images), device=images.device)[:, None, None]
+    return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+
+
 def random_crop(images, padding, generator=None):
     """Zero-pad each side by `padding`, then cut a random crop of the original size per image."""
     b, _, h, w = images.shape
     padded = F.pad(images, (padding,) * 4)
-    offsets = torch.randint(0, 2 * padding + 1, (2, b), generator=generator).to(images.device)
-    rows = offsets[0, :, None] + torch.arange(h, device=images.device)   # (B, H)
-    cols = offsets[1, :, None] + torch.arange(w, device=images.device)   # (B, W)
-    batch = torch.arange(b, device=images.device)[:, None, None]
-    return padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    offsets = torch.randint(0, 2 * padding + 1, (2, b), generator=generator)
+    return crop_at(padded, offsets[0], offsets[1], h, w)
 
 
 def random_flip(images, generator=None):

@@ -130,7 +130,10 @@ class CPCImage(PredictiveCoding):
 
     def predictions(self, x):
         """For each k: (W_k c at rows 0..g-k-1, z at rows k..g-1), flattened to (N_k, dim)."""
-        z = self.latents(x)
+        return self.grid_predictions(self.latents(x))
+
+    def grid_predictions(self, z):
+        """`predictions` from a grid of latents (B, D, g, g) already computed."""
         c = self.context(z)
         pairs = []
         for k in range(1, self.K + 1):
@@ -144,6 +147,15 @@ class CPCImage(PredictiveCoding):
         p = self.patches(x)
         b, g = p.shape[:2]
         return self.encoder.features(p.flatten(0, 2)).view(b, g * g, -1).mean(1)
+
+
+def image_step(augment):
+    """A training step for `zoo_utils.train.fit`: an image CPC model's loss on a view of the
+    batch's images, with its accuracy one step ahead as the pretext accuracy."""
+    def step(model, batch):
+        loss = model(augment(batch[0]))
+        return {"loss": loss, "pretext accuracy": model.accuracy[0]}
+    return step
 
 
 @torch.no_grad()

@@ -24,12 +24,25 @@ def conv1x1(in_channels, out_channels, stride=1):
 def norm_layer(kind, channels, group_size=8):
     """The paper's BatchNorm, or GroupNorm (Wu & He 2018) over groups of `group_size` channels,
     whose statistics do not depend on the batch (the CIFAR nets are too narrow for its 32
-    groups)."""
+    groups), or LayerNorm over each image's whole feature map (GroupNorm with one group)."""
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "group":
         return nn.GroupNorm(max(1, channels // group_size), channels)
-    raise ValueError(f"unknown norm {kind!r}; choose 'batch' or 'group'")
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)
+    raise ValueError(f"unknown norm {kind!r}; choose 'batch', 'group' or 'layer'")
+
+
+def replace_norm(module, kind):
+    """`module` with every BatchNorm2d replaced by a fresh `norm_layer(kind)` of its width, so
+    that any of the book's networks can be built without batch statistics."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            setattr(module, name, norm_layer(kind, child.num_features))
+        else:
+            replace_norm(child, kind)
+    return module
 
 
 class ZeroPadShortcut(nn.Module):

@@ -15,7 +15,6 @@ from zoo_utils.data.augment import crop_and_flip
 from zoo_utils.results import load_all, mean_sd
 from zoo_utils.train import default_device
 
-
 STAGES = {"first": ("instdisc", "invaspread", "cpc", "cmc"),
           "second": ("simclr", "mocov2", "simclrv2", "swav", "cpcv2", "cmcv2")}
 PREFIX = "Shared evaluation: "   # the claims each page records for the table

@@ -53,7 +53,7 @@ def test_group_norm_resnet_has_no_batch_statistics():
     x = torch.rand(4, 3, 16, 16)
     assert torch.allclose(model(x)[:1], model(x[:1]), atol=1e-5)   # one image's output alone
     with pytest.raises(ValueError, match="norm"):
-        cifar_resnet(8, norm="layer")
+        cifar_resnet(8, norm="instance")
     with pytest.raises(ValueError, match="option A"):
         cifar_resnet(8, norm="group", option="B")
 

@@ -175,8 +175,9 @@ class CifarResNet(nn.Module):
     """The CIFAR-10 nets of §4.2: 6n+2 layers, a 3x3 stem and three stages of n basic blocks
     with 16, 32 and 64 channels (times `width` / 16), global average pool and a 10-way FC.
     `block="bottleneck"` uses n bottleneck blocks per stage instead (9n+2 layers; `width` sets
-    their inner width, the outputs are four times wider). `norm="group"` puts GroupNorm in
-    place of BatchNorm in the basic blocks (with option A's parameter-free shortcuts)."""
+    their inner width, the outputs are four times wider). `norm="group"` (or "layer") puts
+    GroupNorm (or LayerNorm) in place of BatchNorm in the basic blocks (with option A's
+    parameter-free shortcuts)."""
 
     def __init__(self, depth, plain=False, option="A", num_classes=10, width=16, in_channels=3,
                  block="basic", norm="batch"):
@@ -188,7 +189,7 @@ class CifarResNet(nn.Module):
                              f"{3 * layers_per_block}n+2 layers; {depth} is not of that form")
         n = (depth - 2) // (3 * layers_per_block)
         if norm != "batch" and (block is not BasicBlock or option != "A"):
-            raise ValueError("norm='group' is for basic blocks with option A shortcuts")
+            raise ValueError(f"norm={norm!r} is for basic blocks with option A shortcuts")
         extra = {"norm": norm} if norm != "batch" else {}
         self.conv1, self.bn1 = conv3x3(in_channels, width), norm_layer(norm, width)
         blocks, c = [], width

@@ -18,12 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo_utils.contrastive import momentum_update
-
-
-def mlp(in_dim, hidden, out_dim):
-    """BYOL's projector and predictor: linear, BatchNorm, ReLU, linear."""
-    return nn.Sequential(nn.Linear(in_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-                         nn.Linear(hidden, out_dim))
+from zoo_utils.models.simclr import projection_head
 
 
 def regression_loss(p, z):
@@ -43,8 +38,8 @@ class BYOL(nn.Module):
         super().__init__()
         width = encoder.fc.in_features
         hidden = hidden or 2 * width
-        self.encoder, self.projector = encoder, mlp(width, hidden, dim)
-        self.predictor = mlp(dim, hidden, dim) if predictor else nn.Identity()
+        self.encoder, self.projector = encoder, projection_head("nonlinear", width, dim, hidden)
+        self.predictor = projection_head("nonlinear", dim, dim, hidden) if predictor else nn.Identity()
         self.tau, self.stop_gradient = tau, stop_gradient
         if tau > 0:
             self.target = nn.ModuleList([copy.deepcopy(self.encoder), copy.deepcopy(self.projector)])

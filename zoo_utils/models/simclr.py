@@ -27,16 +27,18 @@ def nt_xent(z1, z2, temperature):
     return F.cross_entropy(logits, labels), logits
 
 
-def projection_head(kind, in_dim, out_dim):
+def projection_head(kind, in_dim, out_dim, hidden=None):
     """g: nothing ("none", z = h), one linear layer, or the paper's non-linear head, a hidden
-    layer with a ReLU (Linear, BatchNorm, ReLU, Linear, as in the official code)."""
+    layer (as wide as the input unless `hidden` says) with a ReLU (Linear, BatchNorm, ReLU,
+    Linear, as in the official code)."""
     if kind == "none":
         return nn.Identity()
     if kind == "linear":
         return nn.Linear(in_dim, out_dim)
     if kind == "nonlinear":
-        return nn.Sequential(nn.Linear(in_dim, in_dim), nn.BatchNorm1d(in_dim), nn.ReLU(),
-                             nn.Linear(in_dim, out_dim))
+        hidden = hidden or in_dim
+        return nn.Sequential(nn.Linear(in_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
+                             nn.Linear(hidden, out_dim))
     raise ValueError(f"unknown head {kind!r}; choose one of {HEADS}")
 
 

@@ -71,10 +71,14 @@ class SwAV(nn.Module):
     def features(self, images):
         return self.encoder.features(images)
 
+    def scores(self, images):
+        """Each image's scores against the prototypes: its normalised projection times each."""
+        return self.prototypes(F.normalize(self.head(self.features(images)), dim=1))
+
     def forward(self, crops):
         with torch.no_grad():
             self.prototypes.weight.copy_(F.normalize(self.prototypes.weight, dim=1))
-        scores = [self.prototypes(F.normalize(self.head(self.features(c)), dim=1)) for c in crops]
+        scores = [self.scores(c) for c in crops]
         loss = swapped_prediction(scores, self.n_global, self.temperature, self.codes)
         return loss, scores[0]
 
@@ -120,8 +124,7 @@ def prototype_usage(model, images, batch_size=500):
     all) and the number of prototypes that are some image's top choice."""
     model.eval()
     with torch.no_grad():
-        scores = torch.cat([model.prototypes(F.normalize(model.head(model.features(x)), dim=1))
-                            for x in images.split(batch_size)])
+        scores = torch.cat([model.scores(x) for x in images.split(batch_size)])
     mean = F.softmax(scores / model.temperature, dim=1).mean(0)
     perplexity = torch.exp(-(mean * mean.clamp_min(1e-12).log()).sum()).item()
     return {"perplexity": perplexity, "prototypes chosen": scores.argmax(1).unique().numel()}

@@ -45,7 +45,8 @@ def test_survey_judges_an_encoder_and_its_untrained_baseline_is_seeded():
 
 
 def test_every_survey_page_shares_the_survey_config_of_its_profile():
-    for page in ("instdisc", "invaspread", "simclr", "mocov2", "simclrv2", "swav", "cpcv2", "cmcv2", "byol"):
+    for page in ("instdisc", "invaspread", "simclr", "mocov2", "simclrv2", "swav", "cpcv2", "cmcv2", "byol",
+                 "densecl"):
         for name in profiles.PROFILE_NAMES:
             assert profiles.get(page, name).survey == SURVEY[name], (page, name)
 
@@ -59,6 +60,7 @@ def test_gpu_profiles_of_the_survey_take_a_step_on_cifar_shapes():
     from zoo_utils.models.byol import BYOL
     from zoo_utils.models.cmcv2 import crops_at_distance
     from zoo_utils.models.cpcv2 import CPCv2
+    from zoo_utils.models.densecl import DenseCL
     from zoo_utils.models.instdisc import InstDisc
     from zoo_utils.models.simclr import SimCLR
     from zoo_utils.models.simclrv2 import SimCLRv2
@@ -72,7 +74,8 @@ def test_gpu_profiles_of_the_survey_take_a_step_on_cifar_shapes():
     cpc_cfg = profiles.get("cpc", "gpu")
     cmc_cfg = profiles.get("cmc", "gpu")
     v2 = profiles.get("mocov2", "gpu")
-    sv2, sw, c2, im, by = (profiles.get(page, "gpu") for page in ("simclrv2", "swav", "cpcv2", "cmcv2", "byol"))
+    sv2, sw, c2, im, by, dcl = (profiles.get(page, "gpu")
+                                for page in ("simclrv2", "swav", "cpcv2", "cmcv2", "byol", "densecl"))
     steps = [
         lambda: InstDisc(encoder(), 50_000, survey.dim, m=inst.m, T=inst.T,
                          proximal=inst.proximal)(images, torch.arange(4))[0],
@@ -89,6 +92,8 @@ def test_gpu_profiles_of_the_survey_take_a_step_on_cifar_shapes():
                       chunk=c2.chunk, stride=c2.stride)(images),
         lambda: SimCLR(encoder(), dim=survey.dim)(*crops_at_distance(images, im.crop, max(im.distances)))[0],
         lambda: BYOL(encoder(), survey.dim, by.hidden, tau=by.tau)(images, images.flip(3))[0],
+        lambda: DenseCL(encoder(), survey.dim, K=dcl.K, m=dcl.m, lam=dcl.lam, grid=dcl.grid,
+                        bn_splits=2)(images, images.flip(3))[0],
     ]
     for loss_of in steps:
         loss = loss_of()

@@ -1,8 +1,8 @@
 """The shared setting of the contrastive survey (InstDisc, InvaSpread, CPC and CMC in the first
-stage, SimCLR and its successors in the second): one set of images and views, one encoder, one
-pre-training recipe and one pair of judges, at a profile's
-`zoo_utils.profiles._survey.SurveyConfig`, so the pages' numbers go on one table
-(`comparison`). Each page adds only its paper's mechanism."""
+stage, SimCLR and its successors in the second, BYOL, SimSiam and DenseCL in the third): one set
+of images and views, one encoder, one pre-training recipe and one pair of judges, at a profile's
+`zoo_utils.profiles._survey.SurveyConfig`, so the pages' numbers go on one table (`comparison`,
+and the summary page of `zoo_utils.survey_summary`). Each page adds only its paper's mechanism."""
 
 import itertools
 
@@ -16,7 +16,8 @@ from zoo_utils.results import load_all, mean_sd
 from zoo_utils.train import default_device
 
 STAGES = {"first": ("instdisc", "invaspread", "cpc", "cmc"),
-          "second": ("simclr", "mocov2", "simclrv2", "swav", "cpcv2", "cmcv2")}
+          "second": ("simclr", "mocov2", "simclrv2", "swav", "cpcv2", "cmcv2"),
+          "third": ("byol", "densecl")}
 PREFIX = "Shared evaluation: "   # the claims each page records for the table
 
 
@@ -86,11 +87,12 @@ class Survey:
                                     seed=seed, device=self.device, step=step, monitor=monitor,
                                     desc=desc)
 
-    def judge(self, encode, seed, labelled=None):
+    def judge(self, encode, seed, labelled=None, test=None):
         """The linear probe and the weighted k-NN, in %, on the features `encode` gives, trained
-        on every training image's label, or on the `labelled` images alone if given."""
+        on every training image's label, or on the `labelled` images alone if given, and tested
+        on the test images, or on `test` if given."""
         labelled = self.train_images if labelled is None else labelled
-        return features.frozen_probes(encode, labelled, self.test_images,
+        return features.frozen_probes(encode, labelled, self.test_images if test is None else test,
                                       probe_epochs=self.cfg.probe_epochs,
                                       knn_k=min(self.cfg.knn_k, len(labelled)),
                                       seed=seed, device=self.device)

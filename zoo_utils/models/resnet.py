@@ -132,11 +132,14 @@ class ResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(in_channels, num_classes)
 
+    def feature_map(self, x):
+        """The last stage's map, (n, channels, H / 32, W / 32) (H / 8 without the stem's strides)."""
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
     def features(self, x):
         """The globally pooled features that the FC layer classifies."""
-        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return torch.flatten(self.avgpool(x), 1)
+        return torch.flatten(self.avgpool(self.feature_map(x)), 1)
 
     def forward(self, x):
         return self.fc(self.features(x))
@@ -203,9 +206,13 @@ class CifarResNet(nn.Module):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
+    def feature_map(self, x):
+        """The last stage's map, (n, channels, H / 4, W / 4), before pooling."""
+        return self.blocks(F.relu(self.bn1(self.conv1(x))))
+
     def features(self, x):
         """The globally pooled features that the FC layer classifies."""
-        return self.blocks(F.relu(self.bn1(self.conv1(x)))).mean((2, 3))
+        return self.feature_map(x).mean((2, 3))
 
     def forward(self, x):
         return self.fc(self.features(x))

@@ -37,7 +37,7 @@ from .results import load_all
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
-RUNNER_MODULES = {"reproduce.py", "scoreboard.py"}   # not read by notebooks: not fingerprinted
+RUNNER_MODULES = {"reproduce.py", "scoreboard.py", "survey_summary.py"}   # not read by notebooks: not fingerprinted
 TIME_LIMITS = {"smoke": 10, "cpu": 60, "gpu": 24 * 60}   # minutes per notebook, by default
 
 
@@ -287,8 +287,10 @@ def summary(runs):
 
 def stage_book(profile, build_root, seed=0, root=ROOT):
     """Copy the book's sources and one batch's executed notebooks (`profile`, `seed`) into one
-    folder Jupyter Book can build, with the scoreboard page generated from their results."""
+    folder Jupyter Book can build, with the scoreboard page and the contrastive survey's summary
+    page generated from their results."""
     from .scoreboard import write_page
+    from .survey_summary import write_page as write_survey_page
 
     build = run_dir(build_root, profile, seed)
     stage = Path(build_root) / f"book-{profile}"
@@ -305,6 +307,7 @@ def stage_book(profile, build_root, seed=0, root=ROOT):
         if (stage / relative).exists():
             shutil.copy2(executed, stage / relative)
     write_page(stage / "book", build_root, profile, seed, root)
+    write_survey_page(stage / "book", build_root, profile, seed, root)
     config = yaml.safe_load((root / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     _bundle_mathjax(stage, config)

@@ -47,9 +47,11 @@ def test_the_table_has_both_seed_sets_the_gain_and_the_published_numbers(tmp_pat
     assert table.loc["SimCLR", "linear probe, SEED=0"] == "38.0 ± 2.0"
     assert table.loc["SimCLR", "linear probe, SEED=20"] == "35.3 ± 0.6"
     assert table.loc["BYOL", "linear probe, SEED=20"] == "—"               # not run there
-    assert table.loc["SimCLR", "linear minus untrained"] == "+10.2"
+    assert table.loc["SimCLR", "linear minus untrained, SEED=0"] == "+10.2"
+    assert table.loc["SimCLR", "linear minus untrained, SEED=20"] == "—"    # no untrained row there
     assert "90.74 linear [solo-learn]" in table.loc["SimCLR", "published on CIFAR-10 (%)"]
     assert table.loc["DenseCL", "published on CIFAR-10 (%)"] == "—"
+    assert table.loc["DenseCL", "the paper, as its page cites it"] == "p"
     assert "(instdisc: not yet run)" in table.index
 
 

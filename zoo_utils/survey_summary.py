@@ -42,6 +42,14 @@ def page_stage():
     return {page: stage for stage, pages in STAGES.items() for page in pages}
 
 
+def verdict_pages():
+    """The pages whose verdicts the summary lists, with their place in the survey: MoCo's (the
+    toolkit), the survey's, and the two third-stage pages judged on their own tasks."""
+    own_task = "third stage, judged on its own task"
+    return {"moco": "the toolkit", **{page: f"{stage} stage" for page, stage in page_stage().items()},
+            "crafting_views": own_task, "instances_as_queries": own_task}
+
+
 def shared_evaluation(directory, profile, seed):
     """One row per (page, method) of the survey in stage order, with the per-seed k-NN and
     linear-probe values its page saved under `directory` at `profile` and `seed`; pages without
@@ -57,16 +65,16 @@ def shared_evaluation(directory, profile, seed):
             rows.append({"stage": stage, "page": page, "method": None})
             continue
         methods = {}
-        for claim, values in mine[["claim", "values"]].itertuples(index=False):
+        for claim, paper, values in mine[["claim", "paper", "values"]].itertuples(index=False):
             method, judge = claim.removeprefix(PREFIX).split(", ")[:2]
-            methods.setdefault(method, {})[judge.removesuffix(" accuracy (%)")] = values
+            methods.setdefault(method, {"paper": paper})[judge.removesuffix(" accuracy (%)")] = values
         rows += [{"stage": stage, "page": page, "method": m, **judges} for m, judges in methods.items()]
     untrained = saved[saved.claim.str.startswith(UNTRAINED)] if not saved.empty else saved
     if not untrained.empty:
         judges = {c.removeprefix(UNTRAINED).removesuffix(" accuracy (%)"): v
                   for c, v in untrained[["claim", "values"]].drop_duplicates("claim").itertuples(index=False)}
         rows.append({"stage": "baseline", "page": untrained.notebook.iloc[0], "method": "untrained encoder", **judges})
-    return pd.DataFrame(rows, columns=["stage", "page", "method", "k-NN", "linear probe"])
+    return pd.DataFrame(rows, columns=["stage", "page", "method", "k-NN", "linear probe", "paper"])
 
 
 def published(method):
@@ -75,12 +83,10 @@ def published(method):
 
 
 def table(evaluations, seeds):
-    """The summary table: per method, `mean ± sd` of each judge at each seed set, the linear
-    probe's gain over the untrained encoder at the first seed set, and the published numbers.
-    `evaluations`: {seed offset: `shared_evaluation` frame}, the first being the primary."""
+    """The summary table: per method, `mean ± sd` of each judge and the linear probe's gain over
+    the untrained encoder at each seed set, and the published numbers. `evaluations`: {seed
+    offset: `shared_evaluation` frame}, the first being the primary."""
     primary = evaluations[seeds[0]]
-    base = primary[primary.method == "untrained encoder"]
-    base_linear = np.mean(base["linear probe"].iloc[0]) if len(base) else None
     rows = []
     for r in primary.to_dict("records"):
         run = isinstance(r["method"], str)
@@ -91,13 +97,21 @@ def table(evaluations, seeds):
             for judge in ("k-NN", "linear probe"):
                 values = match[judge].iloc[0] if len(match) else None
                 row[f"{judge}, SEED={s}"] = mean_sd(values) if isinstance(values, list) and len(values) > 1 else "—"
-        linear = r["linear probe"]
-        row["linear minus untrained"] = (f"{np.mean(linear) - base_linear:+.1f}"
-                                         if isinstance(linear, list) and base_linear is not None
-                                         and r["method"] != "untrained encoder" else "—")
+        for s in seeds:
+            row[f"linear minus untrained, SEED={s}"] = _gain_over_untrained(evaluations[s], r)
+        row["the paper, as its page cites it"] = r["paper"] if isinstance(r["paper"], str) else "—"
         row["published on CIFAR-10 (%)"] = published(r["method"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _gain_over_untrained(frame, r):
+    base = frame[frame.method == "untrained encoder"]
+    match = frame[(frame.page == r["page"]) & (frame.method == r["method"])]
+    if not len(base) or not len(match) or r["method"] == "untrained encoder":
+        return "—"
+    linear = match["linear probe"].iloc[0]
+    return f"{np.mean(linear) - np.mean(base['linear probe'].iloc[0]):+.1f}" if isinstance(linear, list) else "—"
 
 
 def draw(evaluations, seeds, path):
@@ -139,7 +153,7 @@ def verdicts(build_root, profile, seed, root=ROOT):
     """Every claim of the survey's pages but the shared evaluation, in stage order, with its
     verdict and whether it held at the other seed sets (from the scoreboard)."""
     board = gather(build_root, profile, seed, root)
-    stage_of = page_stage()
+    stage_of = verdict_pages()
     board = board[board.notebook.isin(stage_of)].dropna(subset=["claim"])
     board = board[~board.claim.str.startswith((PREFIX, UNTRAINED))]
     board = board.assign(stage=board.notebook.map(stage_of),
@@ -155,9 +169,11 @@ def markdown(summary, claims, profile, seeds):
              f"profile `{profile}`, mean ± sd over each page's three seeds, at "
              + ", ".join(f"`SEED={s}`" for s in seeds) + ". Methods are in the order of the "
              "survey's stages; the published numbers come from full-scale CIFAR-10 runs and are "
-             "there for scale, not for comparison with a six-epoch budget.")
+             "there for scale, not for comparison with a six-epoch budget. ContrastiveCrop and "
+             "QueryInst are judged on their own tasks (digit scenes), so they appear only among "
+             "the verdicts.")
     caption = ("The linear probe of every method, filled markers at the first seed set, open at "
-               "the second; the dashed line is the untrained encoder.")
+               "the second; the dashed line is the untrained encoder at the first.")
     lines = ["# The survey side by side", "", intro, "",
              _table(summary.drop(columns=["page"])), "",
              "```{figure} survey.png", ":name: survey-figure", "", caption, "```", "",
@@ -170,7 +186,7 @@ def markdown(summary, claims, profile, seeds):
         lines += ["*No page of the survey has been run at this profile yet.*", ""]
     for (stage, _), rows in claims.groupby(["stage", "notebook"], sort=False):
         shown = rows.assign(held=rows.held.fillna("not checked"))[["claim", "ours", "verdict", "held"]]
-        lines += [f"### {rows.title.iloc[0]} ({stage} stage)", "", _table(shown), ""]
+        lines += [f"### {rows.title.iloc[0]} ({stage})", "", _table(shown), ""]
     return "\n".join(lines)
 
 

@@ -32,16 +32,17 @@ RECIPES = {
 }
 
 
-def view_augmentation(size, recipe="mocov2", flip=True, crop_scale=None):
+def view_augmentation(size, recipe="mocov2", flip=True, crop_scale=None, crop=True):
     """A random view of each image in a batch: resized crop, flip, colour jitter, grayscale and
     Gaussian blur (kernel about a tenth of the image), as in `RECIPES[recipe]`. `crop_scale`
-    (smallest, largest share of the image's area) overrides the recipe's crop."""
+    (smallest, largest share of the image's area) overrides the recipe's crop; `crop=False`
+    leaves the crop out, for images already cropped to `size`."""
     if recipe not in RECIPES:
         raise ValueError(f"unknown view recipe {recipe!r}; choose one of {sorted(RECIPES)}")
     r = RECIPES[recipe]
     kernel = max(3, size // 10 // 2 * 2 + 1)
     return nn.Sequential(
-        K.RandomResizedCrop((size, size), scale=crop_scale or r["scale"]),
+        *([K.RandomResizedCrop((size, size), scale=crop_scale or r["scale"])] if crop else []),
         K.RandomHorizontalFlip(p=0.5 if flip else 0.0),
         K.ColorJitter(*r["jitter"], p=r["jitter_p"]),
         K.RandomGrayscale(p=r["gray_p"]),

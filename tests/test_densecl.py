@@ -1,6 +1,6 @@
 """DenseCL: MoCo v2 at lambda = 0, the correspondence by backbone similarity, the dense loss's
 gradient, the known-geometry correspondence score, the mean IoU against scikit-learn's, and the
-digit scenes the dense probe uses."""
+dense probe."""
 
 import pytest
 import torch
@@ -75,26 +75,6 @@ def test_mean_iou_is_scikit_learns_macro_jaccard():
     expected = jaccard_score(target.flatten(), predicted.flatten(), average="macro")
     assert D.mean_iou(predicted, target, 5) == pytest.approx(expected)
     assert D.mean_iou(target, target, 11) == pytest.approx(1.0)      # absent classes are skipped
-
-
-def test_digit_scenes_label_every_stroke_pixel_with_its_digit():
-    scenes = digit_scenes(6, "train", canvas=64, k=3, seed=0)
-    assert scenes.images.shape == (6, 3, 64, 64) and scenes.masks.shape == (6, 3, 64, 64)
-    assert scenes.masks.sum(1).max() <= 1                          # digits never overlap
-    for i in range(6):
-        for j in range(3):
-            assert (scenes.semantic[i][scenes.masks[i, j]] == scenes.classes[i, j] + 1).all()
-            top, left, bottom, right = scenes.boxes[i, j].long()
-            assert scenes.masks[i, j].sum() == scenes.masks[i, j, top:bottom, left:right].sum() > 0
-    assert (scenes.semantic[~scenes.masks.any(1)] == 0).all()
-    again = digit_scenes(6, "train", canvas=64, k=3, seed=0)
-    assert torch.equal(scenes.images, again.images)
-    assert not torch.equal(digit_scenes(6, "test", canvas=64, k=3, seed=0).images, scenes.images)
-
-
-def test_digit_scenes_refuse_more_digits_than_cells():
-    with pytest.raises(ValueError, match="cells"):
-        digit_scenes(2, canvas=64, k=5, cell=32)
 
 
 def test_the_dense_probe_scores_in_percent_and_is_seeded():

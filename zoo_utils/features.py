@@ -7,9 +7,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
+from . import timing
 from .train import batches, fit, seed_all, sgd_cosine
 
 
+@timing.timed("evaluation")
 @torch.no_grad()
 def embed(embed_fn, dataset, batch_size=1000, device="cpu"):
     """`embed_fn` applied to every image of `dataset`, as one (N, D) tensor on the CPU."""
@@ -28,6 +30,7 @@ def neighbour_agreement(query_features, query_labels, key_features, key_labels, 
     return (key_labels[idx] == query_labels[:, None]).float().mean().item()
 
 
+@timing.timed("evaluation", sealed=True)
 def knn_accuracy(train_features, train_labels, test_features, test_labels, k=200, temperature=0.1,
                  chunk=1024):
     """The weighted k-NN classifier of Wu et al. (2018), the monitor of self-supervised
@@ -46,6 +49,7 @@ def knn_accuracy(train_features, train_labels, test_features, test_labels, k=200
     return correct / len(test_features)
 
 
+@timing.timed("evaluation", sealed=True)
 def linear_probe(train_features, train_labels, test_features, test_labels, *, epochs=100,
                  lr=0.1, weight_decay=0.0, batch_size=256, seed=0):
     """Test accuracy of a linear classifier trained on frozen features (standardised with the
@@ -66,6 +70,7 @@ def linear_probe(train_features, train_labels, test_features, test_labels, *, ep
     return 1 - history.test_error.iloc[-1]
 
 
+@timing.timed("evaluation", sealed=True)
 def frozen_probes(encode, train_set, test_set, *, probe_epochs, knn_k, seed=0, device="cpu",
                   batch_size=500):
     """The two judges of a frozen encoder, in %: the linear probe and the weighted k-NN on the

@@ -5,11 +5,15 @@ import numpy as np
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
+from . import timing
+
 PALETTE = sns.color_palette("colorblind")
 
 
 def set_style():
-    """The book's look: seaborn's whitegrid, readable fonts, crisp inline figures."""
+    """The book's look: seaborn's whitegrid, readable fonts, crisp inline figures (whose
+    rendering `zoo_utils.timing` charges to plotting)."""
+    timing.time_figures()
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "figure.figsize": (7, 4),
                          "axes.titlesize": "medium", "legend.frameon": False})

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import timing
+
 VERDICTS = ("reproduced", "partly", "not at this scale", "not assessed")
 
 
@@ -83,7 +85,8 @@ class Results:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.notebook}.results.json"
         payload = {"notebook": self.notebook, "profile": self.profile, "seed": self.seed,
-                   "claims": [asdict(c) | {"ours": c.ours} for c in self.claims]}
+                   "claims": [asdict(c) | {"ours": c.ours} for c in self.claims],
+                   "seconds by phase": timing.spent()}   # for benchmarks/book_time.py
         path.write_text(json.dumps(payload, indent=1))
         return path
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from . import timing
 from .data import ImageDataset
 
 
@@ -90,6 +91,7 @@ class _Means:
         return {name: total.item() / self.count for name, total in self.sums.items()}
 
 
+@timing.timed("evaluation")
 @torch.no_grad()
 def evaluate(model, dataset, step=classification_step, batch_size=1000, device=None):
     """The mean of each of `step`'s outputs over `dataset`, in evaluation mode:
@@ -105,6 +107,7 @@ def evaluate(model, dataset, step=classification_step, batch_size=1000, device=N
     return means.result()
 
 
+@timing.timed("training")
 def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
         step=classification_step, batch_size=128, augment=None, clip_grad_norm=None, seed=0,
         device=None, progress=None, desc="train", monitor=None, max_steps=None):
@@ -153,7 +156,7 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
             row |= {f"test_{k}": v for k, v in evaluate(model, test_set, step, device=device).items()}
         if monitor is not None:
             model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), timing.phase("evaluation"):
                 row |= monitor(model)
             model.train()
         row["seconds"] = time.perf_counter() - start

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import timing
 from . import offline, real, text
 from .core import ImageDataset, default_root, stratified_split
 
@@ -33,6 +34,7 @@ def describe():
                      [f"  {n} (offline text: zoo_utils.data.text)" for n in text.CORPORA])
 
 
+@timing.timed("data preparation", sealed=True)
 def load(name, split="train", root=None, split_seed=0):
     """The `split` ("train" or "test") of dataset `name` as an `ImageDataset`.
 

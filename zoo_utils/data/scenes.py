@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import timing
 from . import offline
 from .registry import offline_indices
 
@@ -45,6 +46,7 @@ class Scenes:
                       self.boxes, num_classes=2)
 
 
+@timing.timed("data preparation", sealed=True)
 def digit_scenes(n, split="train", canvas=64, k=2, cell=32, stroke=0.5, seed=0):
     """`n` scenes of `canvas` pixels with `k` digits from `split` of mnist-mini (the training
     and test scenes never share a digit), each in one of the (canvas // cell)^2 grid cells."""

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo_utils import timing
 from zoo_utils.contrastive import (
     Queue,
     batch_shuffle,
@@ -115,6 +116,7 @@ def scene_features(feature_map, scenes, batch_size=250, device="cpu"):
                       for i in range(0, len(scenes), batch_size)])
 
 
+@timing.timed("evaluation", sealed=True)
 def dense_probe(feature_map, train_scenes, test_scenes, *, steps=300, lr=0.01, batch_size=64,
                 seed=0, device="cpu"):
     """The dense counterpart of the linear probe: a 1x1 convolution from the frozen map to the
@@ -148,6 +150,7 @@ def dense_probe(feature_map, train_scenes, test_scenes, *, steps=300, lr=0.01, b
     return scores, predicted
 
 
+@timing.timed("evaluation")
 @torch.no_grad()
 def correspondence_accuracy(feature_map, images, view=32, shift=8, stride=4):
     """How often the argmax of backbone similarity finds the right location, on two `view`-pixel

@@ -29,6 +29,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 from torchvision.ops import box_convert, generalized_box_iou
 
+from zoo_utils import timing
 from zoo_utils.train import adamw_cosine, fit
 
 COST = {"class": 2.0, "box": 5.0, "giou": 2.0}     # matching costs and box-loss weights
@@ -192,6 +193,7 @@ def train_on_scenes(model, scenes, step, *, steps, lr, batch_size, seed, device,
     return model.eval()
 
 
+@timing.timed("evaluation")
 @torch.no_grad()
 def query_instances(model, images, threshold=0.5, stage=-1):
     """A stage's answer (the last's by default) for each image: a list of (classes (m,), masks
@@ -228,6 +230,7 @@ def pixel_step(scenes, weight):
     return step
 
 
+@timing.timed("evaluation")
 @torch.no_grad()
 def component_instances(model, images, min_pixels=8):
     """The baseline's answer: every connected region (8-neighbours) of pixels predicted as some
@@ -247,6 +250,7 @@ def component_instances(model, images, min_pixels=8):
     return found
 
 
+@timing.timed("evaluation")
 def panoptic_quality(found, classes, masks):
     """Panoptic quality over instances (Kirillov et al. 2019): a found instance and a true one
     of the same class match when their masks' IoU exceeds 0.5 (such matches are unique);

@@ -21,23 +21,30 @@ STAGES = {"first": ("instdisc", "invaspread", "cpc", "cmc"),
 PREFIX = "Shared evaluation: "   # the claims each page records for the table
 
 
+def evaluation_claims(saved, profile, seed):
+    """The "Shared evaluation: <method>, <judge> accuracy (%)" claims among `saved` (a
+    `load_all` frame) at `profile` and `seed`: rows of notebook, method, judge, paper, values."""
+    columns = ["notebook", "method", "judge", "paper", "values"]
+    if not saved.empty:
+        saved = saved[(saved.profile == profile) & (saved.seed == seed) & saved.claim.str.startswith(PREFIX)]
+    if saved.empty:
+        return pd.DataFrame(columns=columns)
+    parts = saved.claim.str.removeprefix(PREFIX).str.split(", ")
+    return saved.assign(method=parts.str[0], judge=parts.str[1].str.removesuffix(" accuracy (%)"))[columns]
+
+
 def comparison(directory, pages, profile, seed, untrained=None):
     """The survey's table: one row per method of `pages`, read from the "Shared evaluation: "
     claims those pages saved under `directory` at `profile` and `seed` (mean +- sd over seeds of
     the k-NN and linear probe, with the paper's number); a page not yet run shows as such. With
     `untrained` (the judges of untrained encoders, one row per seed), a last row for them."""
-    saved = load_all(directory)
-    if not saved.empty:
-        saved = saved[(saved.profile == profile) & (saved.seed == seed)
-                      & saved.claim.str.startswith(PREFIX)]
+    saved = evaluation_claims(load_all(directory), profile, seed)
     table = {}
     for page in pages:
-        rows = saved[saved.notebook == page] if not saved.empty else saved
+        rows = saved[saved.notebook == page]
         if rows.empty:
             table[page] = {"k-NN": "not yet run at this profile and seed"}
-        for claim, paper, values in rows[["claim", "paper", "values"]].itertuples(index=False):
-            method, judge_name = claim.removeprefix(PREFIX).split(", ")[:2]
-            judge_name = judge_name.removesuffix(" accuracy (%)")
+        for method, judge_name, paper, values in rows[["method", "judge", "paper", "values"]].itertuples(index=False):
             table.setdefault(method, {"paper (CIFAR-10 or ImageNet)": paper})[judge_name] = mean_sd(values)
     if untrained is not None:
         table["untrained encoder"] = {judge: mean_sd(untrained[judge]) for judge in ("k-NN", "linear probe")}

@@ -18,7 +18,7 @@ from .plots import PALETTE, set_style
 from .reproduce import ROOT, run_dir
 from .results import load_all, mean_sd
 from .scoreboard import _table, gather, other_seeds
-from .survey import PREFIX, STAGES
+from .survey import PREFIX, STAGES, evaluation_claims
 
 UNTRAINED = "Untrained encoder: "   # the claims of the untrained encoder's judges (DenseCL's page)
 SOLO_LEARN = ("solo-learn README, CIFAR-10 table (ResNet-18, 1000 epochs, Acc@1), "
@@ -57,17 +57,16 @@ def shared_evaluation(directory, profile, seed):
     saved = load_all(directory)
     if not saved.empty:
         saved = saved[(saved.profile == profile) & (saved.seed == seed)]
+    claims = evaluation_claims(saved, profile, seed)
     rows = []
     for page, stage in page_stage().items():
-        mine = saved[saved.notebook == page] if not saved.empty else saved
-        mine = mine[mine.claim.str.startswith(PREFIX)] if not mine.empty else mine
+        mine = claims[claims.notebook == page]
         if mine.empty:
             rows.append({"stage": stage, "page": page, "method": None})
             continue
         methods = {}
-        for claim, paper, values in mine[["claim", "paper", "values"]].itertuples(index=False):
-            method, judge = claim.removeprefix(PREFIX).split(", ")[:2]
-            methods.setdefault(method, {"paper": paper})[judge.removesuffix(" accuracy (%)")] = values
+        for method, judge, paper, values in mine[["method", "judge", "paper", "values"]].itertuples(index=False):
+            methods.setdefault(method, {"paper": paper})[judge] = values
         rows += [{"stage": stage, "page": page, "method": m, **judges} for m, judges in methods.items()]
     untrained = saved[saved.claim.str.startswith(UNTRAINED)] if not saved.empty else saved
     if not untrained.empty:

@@ -21,7 +21,7 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torchvision.ops import roi_align
+from torchvision.ops import masks_to_boxes, roi_align
 
 
 def crop_sizes(n, image_size, scale, ratio):
@@ -81,11 +81,9 @@ def heat_map_boxes(feature_map, images, threshold=0.1, batch_size=500):
     low, high = heat.amin((1, 2), keepdim=True), heat.amax((1, 2), keepdim=True)
     heat = (heat - low) / (high - low).clamp(min=1e-12)
     above = heat > threshold
-    rows, cols = above.any(2), above.any(1)
-    size = images.shape[-1]
-    first = lambda mask: mask.float().argmax(1)
-    last = lambda mask: size - 1 - first(mask.flip(1))
-    boxes = torch.stack([first(rows), first(cols), last(rows) + 1, last(cols) + 1], 1).float() / size
+    above |= ~above.flatten(1).any(1)[:, None, None]          # a flat heat map: the whole image
+    left, top, right, bottom = masks_to_boxes(above).unbind(1)  # last pixels included
+    boxes = torch.stack([top, left, bottom + 1, right + 1], 1) / images.shape[-1]
     return boxes, heat
 
 

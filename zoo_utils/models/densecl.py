@@ -19,6 +19,7 @@ import copy
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import TensorDataset
 
 from zoo_utils import timing
 from zoo_utils.contrastive import (
@@ -29,6 +30,7 @@ from zoo_utils.contrastive import (
     momentum_update,
     split_batchnorm,
 )
+from zoo_utils.features import embed
 from zoo_utils.models.mocov2 import mlp_head
 
 
@@ -109,13 +111,6 @@ def mean_iou(predicted, target, num_classes):
     return (confusion.diag()[present] / union[present]).mean().item()
 
 
-@torch.no_grad()
-def scene_features(feature_map, scenes, batch_size=250, device="cpu"):
-    """The frozen backbone's map of every scene, (n, width, S / 4, S / 4), on the CPU."""
-    return torch.cat([feature_map(scenes.images[i:i + batch_size].to(device)).float().cpu()
-                      for i in range(0, len(scenes), batch_size)])
-
-
 @timing.timed("evaluation", sealed=True)
 def dense_probe(feature_map, train_scenes, test_scenes, *, steps=300, lr=0.01, batch_size=64,
                 seed=0, device="cpu"):
@@ -124,7 +119,8 @@ def dense_probe(feature_map, train_scenes, test_scenes, *, steps=300, lr=0.01, b
     trained by cross-entropy with Adam, each class weighted by its inverse frequency (digit
     strokes cover a few % of the pixels). Returns the test scenes' mean IoU and the accuracy on
     digit pixels alone, in %, and the predicted classes of every test pixel."""
-    train_f, test_f = (scene_features(feature_map, s, device=device) for s in (train_scenes, test_scenes))
+    train_f, test_f = (embed(feature_map, TensorDataset(s.images, s.semantic), 250, device)
+                       for s in (train_scenes, test_scenes))
     size = train_scenes.images.shape[-1]
     mean, std = train_f.mean((0, 2, 3), keepdim=True), train_f.std((0, 2, 3), keepdim=True) + 1e-6
     torch.manual_seed(seed)

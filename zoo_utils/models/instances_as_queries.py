@@ -27,7 +27,7 @@ from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 from torch.utils.data import TensorDataset
-from torchvision.ops import box_convert, generalized_box_iou
+from torchvision.ops import box_convert, generalized_box_iou, masks_to_boxes
 
 from zoo_utils import timing
 from zoo_utils.train import adamw_cosine, fit
@@ -122,12 +122,10 @@ class QueryInst(nn.Module):
 def targets_of(scenes, indices, canvas):
     """Per image: the digits' classes, boxes (cx, cy, w, h) in [0, 1] (tight round the strokes)
     and masks (k, canvas, canvas), from a `zoo_utils.data.scenes.Scenes` and the batch's indices."""
-    masks = scenes.masks[indices].float()
-    rows, cols = masks.amax(3), masks.amax(2)                         # (B, k, canvas)
-    pixels = torch.arange(canvas, dtype=torch.float)
-    first = lambda m: torch.where(m > 0, pixels, canvas).amin(-1)
-    last = lambda m: torch.where(m > 0, pixels + 1, 0).amax(-1)
-    xyxy = torch.stack([first(cols), first(rows), last(cols), last(rows)], -1) / canvas
+    masks = scenes.masks[indices]
+    xyxy = masks_to_boxes(masks.flatten(0, 1)).view(*masks.shape[:2], 4)    # last pixels included
+    xyxy = (xyxy + torch.tensor([0.0, 0.0, 1.0, 1.0])) / canvas
+    masks = masks.float()
     return scenes.classes[indices], box_convert(xyxy, "xyxy", "cxcywh"), masks
 
 

@@ -1,5 +1,6 @@
 """Where a page's time goes: phases charged to the innermost unless sealed, figures charged to
-plotting, the seconds saved with a page's results, and the benchmark's per-page table."""
+plotting, the seconds saved with a page's results, and the benchmarks' per-page tables (the
+book's time, and the eager path against the fast one)."""
 
 import json
 import sys
@@ -15,6 +16,7 @@ from zoo_utils import reproduce, timing
 from zoo_utils.results import Results
 
 sys.path.insert(0, str(reproduce.ROOT / "benchmarks"))
+import book_speed
 import book_time
 
 
@@ -88,3 +90,30 @@ def test_the_benchmark_reads_minutes_and_shares_per_page(tmp_path):
     assert table.loc["vgg", "minutes"] == 1.0 and table["training"].isna()["vgg"]   # run before timing
     assert table.minutes.isna()["resnet"]                                             # not run
     book_time.main(["--build", str(tmp_path)])
+
+
+def saved_page(build, minutes, claims):
+    folder = reproduce.run_dir(build, "cpu") / "notebooks" / "cnn"
+    folder.mkdir(parents=True)
+    (folder / "alexnet.ipynb").write_text(json.dumps({"metadata": {"papermill": {"duration": 60.0 * minutes}}}))
+    (folder / "alexnet.results.json").write_text(json.dumps(
+        {"claims": [{"claim": c, "values": v, "verdict": verdict} for c, v, verdict in claims]}))
+
+
+def test_the_speed_benchmark_compares_minutes_means_and_verdicts(tmp_path):
+    saved_page(tmp_path / "eager", 6.0, [("a", [1.0, 2.0, 3.0], "reproduced"),
+                                         ("b", [5.0, 5.2, 4.8], "partly"),
+                                         ("c", [7.0], "not assessed")])
+    saved_page(tmp_path / "fast", 4.0, [("a", [1.5, 2.5, 3.5], "reproduced"),     # +0.5, sd 1
+                                        ("b", [6.0, 6.2, 5.8], "reproduced"),     # +1.0, sd 0.2
+                                        ("c", [7.5], "not assessed")])
+    assert book_speed.pages(["cnn", "alexnet"])[:3] == ["alexnet", "vgg", "resnet"]
+    minutes, tables = book_speed.compare(["alexnet", "vgg"], "cpu", 0, tmp_path)
+    assert minutes.loc["alexnet", "speed-up"] == 1.5 and minutes["speed-up"].isna()["vgg"]
+    rows = tables["alexnet"].set_index("claim")
+    assert rows.loc["a", "within spread"] is True and rows.loc["a", "same verdict"]
+    assert rows.loc["b", "within spread"] is False and rows.loc["b", "verdict"] == "partly -> reproduced"
+    assert rows.loc["c", "within spread"] == "n/a (one value)"
+    assert "vgg" not in tables
+    with pytest.raises(SystemExit, match="unknown page or folder"):
+        book_speed.pages(["no-such-page"])

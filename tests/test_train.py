@@ -150,3 +150,49 @@ def test_cosine_schedule_warms_up_then_falls_to_zero():
     assert factor(0) == 0.1 and factor(9) == 1.0
     assert factor(60) == pytest.approx(0.5) and factor(110) == pytest.approx(0.0)
     assert all(factor(s) >= factor(s + 1) for s in range(10, 120))
+
+
+def test_fast_path_compiles_deep_conv_nets_trained_for_many_large_batches(monkeypatch):
+    from zoo_utils.models import resnet, vit
+    cpu, steps, batch = torch.device("cpu"), train.COMPILE_MIN_STEPS, train.COMPILE_MIN_BATCH
+    deep, shallow = resnet.cifar_resnet(8, width=4, num_classes=10), Fig1CNN("relu", (4, 4, 8))
+    transformer = vit.ViT(vit.ViTConfig(image_size=8, patch_size=4, classes=2, d_model=8,
+                                        layers=6, heads=2, d_mlp=16))
+    assert isinstance(train.training_module(deep, cpu, steps, batch),
+                      torch._dynamo.eval_frame.OptimizedModule)
+    assert train.training_module(deep, cpu, steps - 1, batch) is deep
+    assert train.training_module(deep, cpu, steps, batch - 1) is deep
+    assert train.training_module(shallow, cpu, 10_000, 512) is shallow
+    assert train.training_module(transformer, cpu, 10_000, 512) is transformer
+    monkeypatch.setenv("ZOO_FAST", "0")
+    assert train.training_module(deep, cpu, 10_000, 512) is deep
+
+
+def test_fast_path_puts_conv_nets_in_channels_last_on_a_gpu_only():
+    from zoo_utils.models import resnet
+    model = resnet.cifar_resnet(8, width=4, num_classes=10)
+    train.training_module(model, torch.device("cpu"), 1, 1)
+    assert model.conv1.weight.is_contiguous()
+    train.training_module(model, torch.device("cuda"), 1, 1)   # only the memory format changes
+    assert model.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def deep_run(fast, monkeypatch):
+    """160 steps of a ResNet-8 on 500 images in batches of 16 (the last, of 4, runs eagerly),
+    compiled on the fast path (the threshold on the batch lowered to let a test afford it)."""
+    monkeypatch.setattr(train, "COMPILE_MIN_BATCH", 16)
+    from zoo_utils.models import resnet
+    monkeypatch.setenv("ZOO_FAST", fast)
+    train_set = data.load("mnistm-mini").subset(500, seed=0)
+    train.seed_all(0)
+    model = resnet.cifar_resnet(8, width=4, num_classes=10)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return train.fit(model, train_set, epochs=5, optimizer=optimizer, batch_size=16, seed=0,
+                     device="cpu", progress=False).drop(columns="seconds")
+
+
+def test_compiled_training_repeats_itself_and_stays_close_to_eager(monkeypatch):
+    compiled, again, eager = (deep_run(f, monkeypatch) for f in ("1", "1", "0"))
+    pd.testing.assert_frame_equal(compiled, again)
+    assert not compiled.equals(eager)            # other kernels, so not bit-identical ...
+    np.testing.assert_allclose(compiled.train_loss, eager.train_loss, rtol=0.03)   # ... but close

@@ -1,7 +1,7 @@
 """Run the book's notebooks in batch with papermill, then (optionally) build the book.
 
     python -m zoo_utils.reproduce [--profile smoke|cpu|gpu] [--seed N ...] [--jobs N]
-                                  [--timeout MINUTES] [--list] [--book] [NAME ...]
+                                  [--timeout MINUTES] [--no-fast] [--list] [--book] [NAME ...]
 
 Executed copies go to `_build/runs/<profile>/` (`_build/runs/<profile>-seed<N>/` for another
 seed offset), never into `notebooks/`, each with its saved results and its execution log beside
@@ -13,6 +13,9 @@ still run, and the exit status is 1.
 
 Several seed offsets (`--seed 0 20`) run every notebook once per offset, and the book's
 scoreboard shows whether each claim's verdict held across them.
+
+`--no-fast` trains on the plain eager path (ZOO_FAST=0, see `zoo_utils.train.training_module`)
+instead of the compiled one, to compare the two (`benchmarks/book_speed.py`).
 """
 
 import argparse
@@ -107,8 +110,10 @@ def select(names, root=ROOT):
 
 
 def fingerprint(notebook, profile, seed=0):
-    """Hash of the notebook, the zoo_utils source a notebook can use, the profile and the seed."""
-    digest = hashlib.sha256(f"{profile}/{seed}".encode())
+    """Hash of the notebook, the zoo_utils source a notebook can use, the profile, the seed and
+    the training path (ZOO_FAST)."""
+    fast = os.environ.get("ZOO_FAST", "1") != "0"
+    digest = hashlib.sha256(f"{profile}/{seed}/{fast}".encode())
     sources = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name not in RUNNER_MODULES]
     for path in [notebook, *sources]:
         digest.update(path.read_bytes())
@@ -355,12 +360,16 @@ def main(argv=None):
                              + ", ".join(f"{p} {m} min" for p, m in TIME_LIMITS.items()) + ")")
     parser.add_argument("--progress-every", type=float, default=10, metavar="SECONDS",
                         help="report a running notebook's cell at most this often (default 10)")
+    parser.add_argument("--no-fast", action="store_true",
+                        help="train on the plain eager path, not the compiled one (ZOO_FAST=0)")
     parser.add_argument("--list", action="store_true", help="list the notebooks and exit")
     parser.add_argument("--book", action="store_true", help="then build the HTML book")
     parser.add_argument("--force", action="store_true", help="rerun even unchanged notebooks")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "_build",
                         help="where executed notebooks and the book go (default _build/)")
     args = parser.parse_args(argv)
+    if args.no_fast:
+        os.environ["ZOO_FAST"] = "0"      # the notebooks' processes inherit it
 
     chosen = select(args.names)
     if args.list:

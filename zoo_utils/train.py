@@ -8,6 +8,12 @@ per-epoch history DataFrame with `train_<metric>` (averaged over the epoch's exa
 papers plot them), `test_<metric>` on a held-out set, learning rate and seconds. It runs on CUDA
 with bf16 autocast when there is a GPU and on the CPU otherwise, where the same seed gives the
 same numbers. `classification_step` (cross-entropy and error) is the default.
+
+The fast path (`training_module`): a deep convolutional net trained for many steps of large
+batches is compiled with `torch.compile`, and on a GPU convolutional nets run in channels-last
+memory format.
+ZOO_FAST=0 restores the plain eager path, for comparing the two
+(`benchmarks/book_speed.py`).
 """
 
 import math
@@ -19,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from . import timing
@@ -62,6 +69,64 @@ def batches(dataset, batch_size, device, generator=None):
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         yield tuple(t[idx] for t in tensors)
+
+
+# What compilation pays for, measured on 2 cores by benchmarks/train_speed.py: it costs 15-40 s
+# per architecture the first time (a few seconds once Inductor's on-disk cache has it, nothing
+# for a second instance in the same process) and makes a convolutional net's step 1.3-1.6x
+# faster at batch 128 or more, but only 1.1x at batch 32 and nothing for the small
+# Transformers, whose attention is already one fused kernel.
+COMPILE_MIN_STEPS = 150
+COMPILE_MIN_BATCH = 64
+COMPILE_MIN_LAYERS = 6
+
+
+def fast_path():
+    """Whether `fit` takes the fast path: on unless ZOO_FAST=0."""
+    return os.environ.get("ZOO_FAST", "1") != "0"
+
+
+def _convolutional(model):
+    return any(isinstance(m, nn.Conv2d) for m in model.modules())
+
+
+def _layers(model):
+    return sum(1 for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
+
+
+def compiles(model, steps, batch_size):
+    """Whether `fit` compiles `model`: a convolutional net with at least COMPILE_MIN_LAYERS
+    layers of weights, trained for COMPILE_MIN_STEPS steps or more of COMPILE_MIN_BATCH
+    examples or more, on the fast path."""
+    return (fast_path() and _convolutional(model) and _layers(model) >= COMPILE_MIN_LAYERS
+            and steps >= COMPILE_MIN_STEPS and batch_size >= COMPILE_MIN_BATCH)
+
+
+def training_module(model, device, steps, batch_size):
+    """The module `fit`'s steps call: `model` compiled where `compiles` says so, `model` itself
+    otherwise (or where compilation fails, say for want of a C++ compiler: the steps then run
+    eagerly). On a GPU, a convolutional model is also put in channels-last memory format, which
+    on 2 CPU cores is slower at this book's batch sizes."""
+    if fast_path() and device.type == "cuda" and _convolutional(model):
+        model.to(memory_format=torch.channels_last)
+    if compiles(model, steps, batch_size):
+        torch._dynamo.config.suppress_errors = True
+        return torch.compile(model)
+    return model
+
+
+def resident(dataset, device):
+    """An ImageDataset or TensorDataset with its tensors moved to `device` once, for the whole of
+    training (the same object where they are there already); other datasets as they are."""
+    if isinstance(dataset, ImageDataset):
+        tensors = (dataset.images, dataset.labels)
+    elif isinstance(dataset, torch.utils.data.TensorDataset):
+        tensors = dataset.tensors
+    else:
+        return dataset
+    if all(t.device == device for t in tensors):
+        return dataset
+    return torch.utils.data.TensorDataset(*(t.to(device) for t in tensors))
 
 
 def _autocast(device):
@@ -119,7 +184,9 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
     training batch; `clip_grad_norm` caps the gradients' global norm. `monitor(model)`, if
     given, is called in evaluation mode after every epoch and its {name: value} joins the
     history (for example the k-NN accuracy of a self-supervised encoder). `max_steps`, if given,
-    ends training after that many optimisation steps, inside an epoch if need be.
+    ends training after that many optimisation steps, inside an epoch if need be. Full batches
+    go through `training_module(model)`; a last, smaller batch goes through `model` itself, so
+    a compiled model is compiled for one batch shape.
     """
     device = torch.device(device) if device else default_device()
     model.to(device).train()
@@ -129,6 +196,9 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
     total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
     bar = tqdm(total=total, desc=desc, leave=False,
                disable=not progress_enabled(progress))
+    net = training_module(model, device, total, batch_size)
+    channels_last = fast_path() and device.type == "cuda" and _convolutional(model)
+    train_set = resident(train_set, device)
     rows, done = [], 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
@@ -139,8 +209,10 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
                 break
             if augment is not None:
                 batch = (augment(batch[0], generator), *batch[1:])
+            if channels_last and batch[0].dim() == 4:
+                batch = (batch[0].contiguous(memory_format=torch.channels_last), *batch[1:])
             with _autocast(device):
-                outputs = step(model, batch)
+                outputs = step(net if len(batch[0]) == batch_size else model, batch)
             optimizer.zero_grad(set_to_none=True)
             outputs["loss"].backward()
             if clip_grad_norm is not None:

@@ -1,0 +1,127 @@
+"""The book's pages on the plain eager path and on the fast path, compared in one run.
+
+    python benchmarks/book_speed.py NAME ... [--profile cpu] [--seed 0] [--build _build/speed]
+    python benchmarks/book_speed.py --compare-only [--profile cpu] [--seed 0]
+
+Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one after the other:
+with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into `<build>/eager`, then on
+the fast path into `<build>/fast`. `--compare-only` runs nothing and compares what both builds
+hold, so a whole book can be measured a chapter at a time. Prints, per page, the minutes on each
+path and their ratio, then every claim: its mean on each path, the old path's seed-to-seed
+standard deviation, whether the new mean lies within it, and whether the verdict is the same.
+Ends with the total minutes and the book's speed-up over the pages measured on both paths.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zoo_utils.reproduce import ROOT, run_dir, toc_notebooks
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_time import page_times
+
+PATHS = {"eager": ["--no-fast"], "fast": []}
+
+
+def pages(names, root=ROOT):
+    """Toc page names; a folder of `notebooks/` (cnn, transformers, ...) stands for its pages."""
+    known = toc_notebooks(root)
+    chosen = []
+    for name in names:
+        folder = [page for page, path in known.items() if path.parent.name == name]
+        if not folder and name not in known:
+            raise SystemExit(f"unknown page or folder {name!r}; the book has: {', '.join(known)}")
+        chosen += folder or [name]
+    return list(dict.fromkeys(chosen))
+
+
+def run_both(names, profile, seed, build):
+    for name in names:
+        for path, flags in PATHS.items():
+            print(f"{name}: {path} path", flush=True)
+            subprocess.run([sys.executable, "-m", "zoo_utils.reproduce", name, "--profile", profile,
+                            "--seed", str(seed), "--force", "--build-dir", str(build / path),
+                            *flags], check=False, stdout=subprocess.DEVNULL)
+
+
+def claims(build, profile, seed, name):
+    """{claim: (values, verdict)} of a page's saved results; {} if it has none."""
+    notebooks = toc_notebooks(ROOT)
+    executed = run_dir(build, profile, seed) / notebooks[name].resolve().relative_to(ROOT)
+    saved = executed.with_name(f"{name}.results.json")
+    if not saved.exists():
+        return {}
+    return {c["claim"]: (np.asarray(c["values"], dtype=float), c["verdict"])
+            for c in json.loads(saved.read_text())["claims"]}
+
+
+def compare_claims(old, new):
+    """One row per claim on both paths: the means, the old spread, and whether the new mean
+    lies within it and the verdict held."""
+    rows = []
+    for claim, (before, verdict_before) in old.items():
+        if claim not in new:
+            continue
+        after, verdict_after = new[claim]
+        before, after = before[np.isfinite(before)], after[np.isfinite(after)]
+        spread = before.std(ddof=1) if len(before) > 1 else np.nan
+        shift = after.mean() - before.mean() if len(before) and len(after) else np.nan
+        rows.append({"claim": claim, "eager mean": before.mean() if len(before) else np.nan,
+                     "fast mean": after.mean() if len(after) else np.nan, "eager sd": spread,
+                     "within spread": bool(abs(shift) <= spread) if np.isfinite(spread)
+                     else "n/a (one value)" if np.isfinite(shift) else "n/a",
+                     "same verdict": verdict_before == verdict_after,
+                     "verdict": verdict_before if verdict_before == verdict_after
+                     else f"{verdict_before} -> {verdict_after}"})
+    return pd.DataFrame(rows)
+
+
+def compare(names, profile, seed, build):
+    """(minutes per page on both paths, claims compared page by page)."""
+    times = {path: page_times(build / path, profile, seed).minutes for path in PATHS}
+    minutes = pd.DataFrame(times).loc[names]
+    minutes["speed-up"] = minutes.eager / minutes.fast
+    tables = {}
+    for name in names:
+        table = compare_claims(claims(build / "eager", profile, seed, name),
+                               claims(build / "fast", profile, seed, name))
+        if len(table):
+            tables[name] = table
+    return minutes, tables
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME")
+    parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--build", type=Path, default=ROOT / "_build" / "speed")
+    parser.add_argument("--compare-only", action="store_true")
+    args = parser.parse_args(argv)
+    names = pages(args.names) if args.names else list(toc_notebooks(ROOT))
+    if not args.compare_only:
+        run_both(names, args.profile, args.seed, args.build)
+    minutes, tables = compare(names, args.profile, args.seed, args.build)
+    with pd.option_context("display.width", 160, "display.max_colwidth", 70):
+        for name, table in tables.items():
+            print(f"\n{name}\n{table.round(3).to_string(index=False)}")
+        print("\n" + minutes.round(2).fillna("—").to_string())
+    both = minutes.eager.notna() & minutes.fast.notna()
+    if both.any():
+        eager, fast = minutes.eager[both].sum(), minutes.fast[both].sum()
+        held = sum(t["same verdict"].all() for n, t in tables.items() if both[n])
+        within = sum((t["within spread"] != False).all() for n, t in tables.items() if both[n])
+        print(f"\n{both.sum()} pages on both paths at {args.profile!r}, SEED={args.seed}: "
+              f"{eager:.1f} min eager, {fast:.1f} min fast, {eager / fast:.2f}x; every verdict "
+              f"held on {held} pages, every mean within the eager spread on {within}")
+    return minutes, tables
+
+
+if __name__ == "__main__":
+    main()

@@ -198,7 +198,8 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
                disable=not progress_enabled(progress))
     net = training_module(model, device, total, batch_size)
     channels_last = fast_path() and device.type == "cuda" and _convolutional(model)
-    train_set = resident(train_set, device)
+    if fast_path():
+        train_set = resident(train_set, device)
     rows, done = [], 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()

@@ -4,11 +4,22 @@ import torch
 import torch.nn.functional as F
 
 
+def to_device(values, device):
+    """Random parameters drawn on the CPU, sent to `device`: through pinned memory without
+    waiting on a GPU (a plain copy from pageable memory would wait for the GPU's queued work
+    every step), and untouched on the CPU."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return values.to(device)
+    return values.pin_memory().to(device, non_blocking=True)
+
+
 def crop_at(images, top, left, height, width=None):
     """For each image, the `height` x `width` window (square by default) whose corner is at
     (`top`, `left`), given as tensors of one integer per image."""
-    rows = top[:, None].to(images.device) + torch.arange(height, device=images.device)
-    cols = left[:, None].to(images.device) + torch.arange(width or height, device=images.device)
+    rows = to_device(top[:, None], images.device) + torch.arange(height, device=images.device)
+    cols = to_device(left[:, None], images.device) + torch.arange(width or height,
+                                                                  device=images.device)
     batch = torch.arange(len(images), device=images.device)[:, None, None]
     return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
 
@@ -23,7 +34,7 @@ def random_crop(images, padding, generator=None):
 
 def random_flip(images, generator=None):
     """Mirror each image left-right with probability 1/2."""
-    flip = torch.rand(len(images), generator=generator).to(images.device) < 0.5
+    flip = to_device(torch.rand(len(images), generator=generator), images.device) < 0.5
     return torch.where(flip[:, None, None, None], images.flip(-1), images)
 
 

@@ -6,7 +6,9 @@
 Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one after the other:
 with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into `<build>/eager`, then on
 the fast path into `<build>/fast`. `--compare-only` runs nothing and compares what both builds
-hold, so a whole book can be measured a chapter at a time. Prints, per page, the minutes on each
+hold, so a whole book can be measured a chapter at a time. The fast path starts from an empty
+compilation cache (`<build>/inductor-cache`, shared by the pages of one run, as in a first run
+of the book), or from the one left there with `--keep-cache`. Prints, per page, the minutes on each
 path and their ratio, then every claim: its mean on each path, the old path's seed-to-seed
 standard deviation, whether the new mean lies within it, and whether the verdict is the same.
 Ends with the total minutes and the book's speed-up over the pages measured on both paths.
@@ -14,6 +16,8 @@ Ends with the total minutes and the book's speed-up over the pages measured on b
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,13 +45,17 @@ def pages(names, root=ROOT):
     return list(dict.fromkeys(chosen))
 
 
-def run_both(names, profile, seed, build):
+def run_both(names, profile, seed, build, keep_cache=False):
+    cache = build / "inductor-cache"
+    if not keep_cache:
+        shutil.rmtree(cache, ignore_errors=True)
+    env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache.resolve()))
     for name in names:
         for path, flags in PATHS.items():
             print(f"{name}: {path} path", flush=True)
             subprocess.run([sys.executable, "-m", "zoo_utils.reproduce", name, "--profile", profile,
                             "--seed", str(seed), "--force", "--build-dir", str(build / path),
-                            *flags], check=False, stdout=subprocess.DEVNULL)
+                            *flags], check=False, stdout=subprocess.DEVNULL, env=env)
 
 
 def claims(build, profile, seed, name):
@@ -103,10 +111,12 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--build", type=Path, default=ROOT / "_build" / "speed")
     parser.add_argument("--compare-only", action="store_true")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="start the fast path from the compilation cache of the last run")
     args = parser.parse_args(argv)
     names = pages(args.names) if args.names else list(toc_notebooks(ROOT))
     if not args.compare_only:
-        run_both(names, args.profile, args.seed, args.build)
+        run_both(names, args.profile, args.seed, args.build, args.keep_cache)
     minutes, tables = compare(names, args.profile, args.seed, args.build)
     with pd.option_context("display.width", 160, "display.max_colwidth", 70):
         for name, table in tables.items():

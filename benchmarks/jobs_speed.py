@@ -58,8 +58,8 @@ def main(argv=None):
     os.sched_setaffinity(0, available[:args.cores])        # the children inherit it
     seconds = {1: [], 2: []}
     for _ in range(args.repeats):
-        for jobs in seconds:
-            seconds[jobs].append(run_jobs(jobs, 2, args.steps))
+        for jobs, times in seconds.items():
+            times.append(run_jobs(jobs, 2, args.steps))
     one, two = min(seconds[1]), min(seconds[2])
     print(f"{args.cores} cores, 2 jobs of {args.steps} steps: --jobs 1 {one:.1f} s "
           f"({thread_env(1)['OMP_NUM_THREADS']} threads each), --jobs 2 {two:.1f} s "

@@ -4,7 +4,7 @@
 
 For each workload (a page's model, batch and step at its `cpu` settings) it times a training
 step on five paths, interleaved: eager (the plain path, ZOO_FAST=0), channels-last memory format,
-`torch.compile` (what `zoo_utils.train.training_module` does for convolutional nets), both, and
+`torch.compile` (what `zoo_utils.train.CompiledBackbones` does for convolutional backbones), both, and
 bf16 autocast (eager; fast only on CPUs with bf16 units, and not adopted: it moves the numbers
 more than a change of kernels, and it slows the Transformers down). Prints the median
 milliseconds per step, each path's speed-up over eager, the one-off compilation seconds (the

@@ -152,29 +152,35 @@ def test_cosine_schedule_warms_up_then_falls_to_zero():
     assert all(factor(s) >= factor(s + 1) for s in range(10, 120))
 
 
-def test_fast_path_compiles_deep_conv_nets_trained_for_many_large_batches(monkeypatch):
+def test_fast_path_compiles_the_backbones_of_long_trainings_of_large_batches(monkeypatch):
     from zoo_utils.models import resnet, vit
+    from zoo_utils.models.moco import MoCo
     cpu, steps, batch = torch.device("cpu"), train.COMPILE_MIN_STEPS, train.COMPILE_MIN_BATCH
-    deep, shallow = resnet.cifar_resnet(8, width=4, num_classes=10), Fig1CNN("relu", (4, 4, 8))
+    deep = resnet.cifar_resnet(8, width=4, num_classes=10)
+    moco = MoCo(resnet.cifar_resnet(8, width=4, num_classes=8), dim=8, K=16)
     transformer = vit.ViT(vit.ViTConfig(image_size=8, patch_size=4, classes=2, d_model=8,
                                         layers=6, heads=2, d_mlp=16))
-    assert isinstance(train.training_module(deep, cpu, steps, batch),
-                      torch._dynamo.eval_frame.OptimizedModule)
-    assert train.training_module(deep, cpu, steps - 1, batch) is deep
-    assert train.training_module(deep, cpu, steps, batch - 1) is deep
-    assert train.training_module(shallow, cpu, 10_000, 512) is shallow
-    assert train.training_module(transformer, cpu, 10_000, 512) is transformer
+
+    def compiled(model, steps=steps, batch=batch):
+        return list(train.CompiledBackbones(model, cpu, steps, batch).forwards)
+
+    assert compiled(deep) == [deep]
+    assert compiled(moco) == [moco.encoder_q, moco.encoder_k]     # not the queue round them
+    assert compiled(deep, steps - 1) == [] and compiled(deep, batch=batch - 1) == []
+    assert compiled(Fig1CNN("relu", (4, 4, 8)), 10_000, 512) == []
+    assert compiled(transformer, 10_000, 512) == []
     monkeypatch.setenv("ZOO_FAST", "0")
-    assert train.training_module(deep, cpu, 10_000, 512) is deep
+    assert compiled(deep, 10_000, 512) == []
 
 
-def test_fast_path_puts_conv_nets_in_channels_last_on_a_gpu_only():
+def test_compiled_forwards_are_in_place_only_inside_a_step():
     from zoo_utils.models import resnet
     model = resnet.cifar_resnet(8, width=4, num_classes=10)
-    train.training_module(model, torch.device("cpu"), 1, 1)
-    assert model.conv1.weight.is_contiguous()
-    train.training_module(model, torch.device("cuda"), 1, 1)   # only the memory format changes
-    assert model.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    compiled = train.CompiledBackbones(model, torch.device("cpu"), 10_000, 512)
+    eager = model.forward
+    with compiled():
+        assert model.forward is compiled.forwards[model]
+    assert model.forward == eager and "forward" not in vars(model)
 
 
 def deep_run(fast, monkeypatch):

@@ -14,7 +14,7 @@ still run, and the exit status is 1.
 Several seed offsets (`--seed 0 20`) run every notebook once per offset, and the book's
 scoreboard shows whether each claim's verdict held across them.
 
-`--no-fast` trains on the plain eager path (ZOO_FAST=0, see `zoo_utils.train.training_module`)
+`--no-fast` trains on the plain eager path (ZOO_FAST=0, see `zoo_utils.train.CompiledBackbones`)
 instead of the compiled one, to compare the two (`benchmarks/book_speed.py`).
 """
 

@@ -9,13 +9,14 @@ papers plot them), `test_<metric>` on a held-out set, learning rate and seconds.
 with bf16 autocast when there is a GPU and on the CPU otherwise, where the same seed gives the
 same numbers. `classification_step` (cross-entropy and error) is the default.
 
-The fast path (`training_module`): a deep convolutional net trained for many steps of large
-batches is compiled with `torch.compile`, and on a GPU convolutional nets run in channels-last
-memory format.
+The fast path: the convolutional backbones of a net trained for many steps of large batches
+are compiled with `torch.compile` (`CompiledBackbones`), and on a GPU convolutional nets run in
+channels-last memory format and the training data stays on the GPU.
 ZOO_FAST=0 restores the plain eager path, for comparing the two
 (`benchmarks/book_speed.py`).
 """
 
+import contextlib
 import math
 import os
 import random
@@ -72,10 +73,11 @@ def batches(dataset, batch_size, device, generator=None):
 
 
 # What compilation pays for, measured on 2 cores by benchmarks/train_speed.py: it costs 15-40 s
-# per architecture the first time (a few seconds once Inductor's on-disk cache has it, nothing
-# for a second instance in the same process) and makes a convolutional net's step 1.3-1.6x
-# faster at batch 128 or more, but only 1.1x at batch 32 and nothing for the small
-# Transformers, whose attention is already one fused kernel.
+# per graph the first time (a few seconds once Inductor's on-disk cache holds it) and makes a
+# convolutional backbone's step 1.3-1.6x faster at batch 128 or more, only 1.1x at batch 32,
+# and nothing for the small Transformers, whose attention is already one fused kernel. Only the
+# backbones are compiled, not the pages' wrappers round them (queues, banks, momentum encoders),
+# so one compiled graph serves every seed, objective and page that trains the same backbone.
 COMPILE_MIN_STEPS = 150
 COMPILE_MIN_BATCH = 64
 COMPILE_MIN_LAYERS = 6
@@ -94,26 +96,42 @@ def _layers(model):
     return sum(1 for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
 
 
-def compiles(model, steps, batch_size):
-    """Whether `fit` compiles `model`: a convolutional net with at least COMPILE_MIN_LAYERS
-    layers of weights, trained for COMPILE_MIN_STEPS steps or more of COMPILE_MIN_BATCH
-    examples or more, on the fast path."""
-    return (fast_path() and _convolutional(model) and _layers(model) >= COMPILE_MIN_LAYERS
-            and steps >= COMPILE_MIN_STEPS and batch_size >= COMPILE_MIN_BATCH)
+def backbones(model):
+    """The outermost modules of `model` (itself included) whose class declares
+    `compile_for_training`: the book's convolutional backbones."""
+    if getattr(model, "compile_for_training", False):
+        return [model]
+    return [found for child in model.children() for found in backbones(child)]
 
 
-def training_module(model, device, steps, batch_size):
-    """The module `fit`'s steps call: `model` compiled where `compiles` says so, `model` itself
-    otherwise (or where compilation fails, say for want of a C++ compiler: the steps then run
-    eagerly). On a GPU, a convolutional model is also put in channels-last memory format, which
-    on 2 CPU cores is slower at this book's batch sizes."""
-    if fast_path() and device.type == "cuda" and _convolutional(model):
-        model.to(memory_format=torch.channels_last)
-    if compiles(model, steps, batch_size):
+class CompiledBackbones:
+    """`model`'s backbones compiled for `fit`'s steps when the fast path is on, each has at
+    least COMPILE_MIN_LAYERS layers with weights and training runs COMPILE_MIN_STEPS steps or
+    more of COMPILE_MIN_BATCH examples or more. `with compiled():` puts the compiled forwards
+    in place for one step; outside it (evaluation, probes, a last smaller batch) the backbones
+    run eagerly, so each is compiled for one batch shape. Where compilation fails (no C++
+    compiler, say) the steps run eagerly."""
+
+    def __init__(self, model, device, steps, batch_size):
+        self.forwards = {}
+        if not (fast_path() and steps >= COMPILE_MIN_STEPS and batch_size >= COMPILE_MIN_BATCH):
+            return
         torch._dynamo.config.suppress_errors = True
+        torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 32)
         # on a GPU, CUDA graphs replay the step's hundreds of small kernels in one launch
-        return torch.compile(model, mode="reduce-overhead" if device.type == "cuda" else None)
-    return model
+        mode = "reduce-overhead" if device.type == "cuda" else None
+        self.forwards = {m: torch.compile(m.forward, mode=mode) for m in backbones(model)
+                         if _layers(m) >= COMPILE_MIN_LAYERS}
+
+    @contextlib.contextmanager
+    def __call__(self):
+        for module, forward in self.forwards.items():
+            module.forward = forward
+        try:
+            yield
+        finally:
+            for module in self.forwards:
+                del module.forward
 
 
 def resident(dataset, device):
@@ -185,9 +203,8 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
     training batch; `clip_grad_norm` caps the gradients' global norm. `monitor(model)`, if
     given, is called in evaluation mode after every epoch and its {name: value} joins the
     history (for example the k-NN accuracy of a self-supervised encoder). `max_steps`, if given,
-    ends training after that many optimisation steps, inside an epoch if need be. Full batches
-    go through `training_module(model)`; a last, smaller batch goes through `model` itself, so
-    a compiled model is compiled for one batch shape.
+    ends training after that many optimisation steps, inside an epoch if need be. On the fast
+    path the steps of full batches run the model's backbones compiled (`CompiledBackbones`).
     """
     device = torch.device(device) if device else default_device()
     model.to(device).train()
@@ -197,8 +214,10 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
     total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
     bar = tqdm(total=total, desc=desc, leave=False,
                disable=not progress_enabled(progress))
-    net = training_module(model, device, total, batch_size)
+    compiled = CompiledBackbones(model, device, total, batch_size)
     channels_last = fast_path() and device.type == "cuda" and _convolutional(model)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)   # slower on 2 CPU cores at these batches
     if fast_path():
         train_set = resident(train_set, device)
     rows, done = [], 0
@@ -213,8 +232,9 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
                 batch = (augment(batch[0], generator), *batch[1:])
             if channels_last and batch[0].dim() == 4:
                 batch = (batch[0].contiguous(memory_format=torch.channels_last), *batch[1:])
-            with _autocast(device):
-                outputs = step(net if len(batch[0]) == batch_size else model, batch)
+            full = len(batch[0]) == batch_size
+            with _autocast(device), compiled() if full else contextlib.nullcontext():
+                outputs = step(model, batch)
             optimizer.zero_grad(set_to_none=True)
             outputs["loss"].backward()
             if clip_grad_norm is not None:

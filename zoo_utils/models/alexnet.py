@@ -50,6 +50,8 @@ def classifier(in_features, hidden, num_classes, dropout):
 
 
 class AlexNet(nn.Module):
+    compile_for_training = True     # a backbone zoo_utils.train.fit may compile
+
     def __init__(self, num_classes=1000, variant="paper", dropout=0.5):
         super().__init__()
         if variant not in CONV_LAYERS:

@@ -113,6 +113,7 @@ class Bottleneck(BasicBlock):
 
 class ResNet(nn.Module):
     """The ImageNet ResNets: 7x7 stem, four stages of blocks (64-512 channels), average pool, FC."""
+    compile_for_training = True     # a backbone zoo_utils.train.fit may compile
 
     def __init__(self, block, blocks_per_stage, num_classes=1000, option="B", plain=False,
                  **block_kwargs):
@@ -181,6 +182,7 @@ class CifarResNet(nn.Module):
     their inner width, the outputs are four times wider). `norm="group"` (or "layer") puts
     GroupNorm (or LayerNorm) in place of BatchNorm in the basic blocks (with option A's
     parameter-free shortcuts)."""
+    compile_for_training = True     # a backbone zoo_utils.train.fit may compile
 
     def __init__(self, depth, plain=False, option="A", num_classes=10, width=16, in_channels=3,
                  block="basic", norm="batch"):

@@ -49,6 +49,8 @@ def conv_relu(in_channels, out_channels, kernel, batch_norm=False):
 
 
 class VGG(nn.Module):
+    compile_for_training = True     # a backbone zoo_utils.train.fit may compile
+
     def __init__(self, config="D", num_classes=1000, width=64, hidden=4096, pooled=7,
                  dropout=0.5, in_channels=3, lrn=True, batch_norm=False):
         super().__init__()
@@ -75,6 +77,7 @@ class KernelStackNet(nn.Module):
     """§2.3's comparison: each of three stages sees the same receptive field either through
     `convs` stacked 3x3 layers or through one larger kernel (convs=1, kernel=2*3+1 for three);
     same widths, a 2x2 max-pool after each stage, global average pool and a linear classifier."""
+    compile_for_training = True     # a backbone zoo_utils.train.fit may compile
 
     def __init__(self, kernel=3, convs=3, widths=(16, 32, 64), num_classes=10, in_channels=3,
                  batch_norm=False):

@@ -6,7 +6,8 @@
 Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one after the other:
 with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into `<build>/eager`, then on
 the fast path into `<build>/fast`. `--compare-only` runs nothing and compares what both builds
-hold, so a whole book can be measured a chapter at a time. The fast path starts from an empty
+hold, so a whole book can be measured a chapter at a time. On a machine without a GPU the fast
+path only differs from the eager one with `--compile-on-cpu` (ZOO_COMPILE=1). It starts from an empty
 compilation cache (`<build>/inductor-cache`, shared by the pages of one run, as in a first run
 of the book), or from the one left there with `--keep-cache`. Prints, per page, the minutes on each
 path and their ratio, then every claim: its mean on each path, the old path's seed-to-seed
@@ -45,11 +46,13 @@ def pages(names, root=ROOT):
     return list(dict.fromkeys(chosen))
 
 
-def run_both(names, profile, seed, build, keep_cache=False):
+def run_both(names, profile, seed, build, keep_cache=False, compile_on_cpu=False):
     cache = build / "inductor-cache"
     if not keep_cache:
         shutil.rmtree(cache, ignore_errors=True)
     env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache.resolve()))
+    if compile_on_cpu:
+        env["ZOO_COMPILE"] = "1"
     for name in names:
         for path, flags in PATHS.items():
             print(f"{name}: {path} path", flush=True)
@@ -113,10 +116,12 @@ def main(argv=None):
     parser.add_argument("--compare-only", action="store_true")
     parser.add_argument("--keep-cache", action="store_true",
                         help="start the fast path from the compilation cache of the last run")
+    parser.add_argument("--compile-on-cpu", action="store_true",
+                        help="compile on the CPU too on the fast path (ZOO_COMPILE=1)")
     args = parser.parse_args(argv)
     names = pages(args.names) if args.names else list(toc_notebooks(ROOT))
     if not args.compare_only:
-        run_both(names, args.profile, args.seed, args.build, args.keep_cache)
+        run_both(names, args.profile, args.seed, args.build, args.keep_cache, args.compile_on_cpu)
     minutes, tables = compare(names, args.profile, args.seed, args.build)
     with pd.option_context("display.width", 160, "display.max_colwidth", 70):
         for name, table in tables.items():

@@ -164,6 +164,8 @@ def test_fast_path_compiles_the_backbones_of_long_trainings_of_large_batches(mon
     def compiled(model, steps=steps, batch=batch):
         return list(train.CompiledBackbones(model, cpu, steps, batch).forwards)
 
+    assert compiled(deep) == []                                   # not on the CPU unless asked
+    monkeypatch.setenv("ZOO_COMPILE", "1")
     assert compiled(deep) == [deep]
     assert compiled(moco) == [moco.encoder_q, moco.encoder_k]     # not the queue round them
     assert compiled(deep, steps - 1) == [] and compiled(deep, batch=batch - 1) == []
@@ -173,8 +175,9 @@ def test_fast_path_compiles_the_backbones_of_long_trainings_of_large_batches(mon
     assert compiled(deep, 10_000, 512) == []
 
 
-def test_compiled_forwards_are_in_place_only_inside_a_step():
+def test_compiled_forwards_are_in_place_only_inside_a_step(monkeypatch):
     from zoo_utils.models import resnet
+    monkeypatch.setenv("ZOO_COMPILE", "1")
     model = resnet.cifar_resnet(8, width=4, num_classes=10)
     compiled = train.CompiledBackbones(model, torch.device("cpu"), 10_000, 512)
     eager = model.forward
@@ -189,6 +192,7 @@ def deep_run(fast, monkeypatch):
     monkeypatch.setattr(train, "COMPILE_MIN_BATCH", 16)
     from zoo_utils.models import resnet
     monkeypatch.setenv("ZOO_FAST", fast)
+    monkeypatch.setenv("ZOO_COMPILE", "1")
     train_set = data.load("mnistm-mini").subset(500, seed=0)
     train.seed_all(0)
     model = resnet.cifar_resnet(8, width=4, num_classes=10)
@@ -202,3 +206,24 @@ def test_compiled_training_repeats_itself_and_stays_close_to_eager(monkeypatch):
     pd.testing.assert_frame_equal(compiled, again)
     assert not compiled.equals(eager)            # other kernels, so not bit-identical ...
     np.testing.assert_allclose(compiled.train_loss, eager.train_loss, rtol=0.03)   # ... but close
+
+
+def test_bf16_on_the_cpu_only_when_asked(monkeypatch):
+    seen = []
+
+    def step(model, batch):
+        seen.append(torch.is_autocast_enabled("cpu"))
+        return train.classification_step(model, batch)
+
+    def run():
+        train_set = data.load("mnistm-mini").subset(32, seed=0)
+        model = Fig1CNN("relu", widths=(4, 4, 8))
+        train.fit(model, train_set, epochs=1, step=step, batch_size=32, device="cpu", progress=False,
+                  optimizer=torch.optim.SGD(model.parameters(), lr=0.01))
+
+    run()
+    monkeypatch.setenv("ZOO_BF16", "1")
+    run()
+    monkeypatch.setenv("ZOO_FAST", "0")
+    run()
+    assert seen == [False, True, False]

@@ -14,8 +14,9 @@ still run, and the exit status is 1.
 Several seed offsets (`--seed 0 20`) run every notebook once per offset, and the book's
 scoreboard shows whether each claim's verdict held across them.
 
-`--no-fast` trains on the plain eager path (ZOO_FAST=0, see `zoo_utils.train.CompiledBackbones`)
-instead of the compiled one, to compare the two (`benchmarks/book_speed.py`).
+`--no-fast` trains on the plain eager path (ZOO_FAST=0) instead of the fast one, which compiles
+on a GPU (and on the CPU with ZOO_COMPILE=1; see `zoo_utils.train.CompiledBackbones`), to compare
+the two (`benchmarks/book_speed.py`).
 """
 
 import argparse
@@ -111,9 +112,10 @@ def select(names, root=ROOT):
 
 def fingerprint(notebook, profile, seed=0):
     """Hash of the notebook, the zoo_utils source a notebook can use, the profile, the seed and
-    the training path (ZOO_FAST)."""
+    the training path (ZOO_FAST, ZOO_COMPILE, ZOO_BF16)."""
     fast = os.environ.get("ZOO_FAST", "1") != "0"
-    digest = hashlib.sha256(f"{profile}/{seed}/{fast}".encode())
+    path = [fast] + [os.environ.get(name) == "1" for name in ("ZOO_COMPILE", "ZOO_BF16")]
+    digest = hashlib.sha256(f"{profile}/{seed}/{path}".encode())
     sources = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name not in RUNNER_MODULES]
     for path in [notebook, *sources]:
         digest.update(path.read_bytes())

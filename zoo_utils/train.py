@@ -9,9 +9,10 @@ papers plot them), `test_<metric>` on a held-out set, learning rate and seconds.
 with bf16 autocast when there is a GPU and on the CPU otherwise, where the same seed gives the
 same numbers. `classification_step` (cross-entropy and error) is the default.
 
-The fast path: the convolutional backbones of a net trained for many steps of large batches
-are compiled with `torch.compile` (`CompiledBackbones`), and on a GPU convolutional nets run in
-channels-last memory format and the training data stays on the GPU.
+The fast path, for a GPU: the convolutional backbones of a net trained for many steps of large
+batches are compiled with `torch.compile` and replayed as CUDA graphs (`CompiledBackbones`),
+convolutional nets run in channels-last memory format and the training data stays on the GPU.
+On the CPU it is the eager path unless ZOO_COMPILE=1 asks for compilation there too.
 ZOO_FAST=0 restores the plain eager path, for comparing the two
 (`benchmarks/book_speed.py`).
 """
@@ -72,12 +73,15 @@ def batches(dataset, batch_size, device, generator=None):
         yield tuple(t[idx] for t in tensors)
 
 
-# What compilation pays for, measured on 2 cores by benchmarks/train_speed.py: it costs 15-40 s
-# per graph the first time (a few seconds once Inductor's on-disk cache holds it) and makes a
-# convolutional backbone's step 1.3-1.6x faster at batch 128 or more, only 1.1x at batch 32,
-# and nothing for the small Transformers, whose attention is already one fused kernel. Only the
-# backbones are compiled, not the pages' wrappers round them (queues, banks, momentum encoders),
-# so one compiled graph serves every seed, objective and page that trains the same backbone.
+# What compilation pays for, measured by benchmarks/train_speed.py and book_speed.py. On a GPU
+# it makes the ResNet page's ResNet-20 epoch 2.7-3x faster (with CUDA graphs; the eager step is
+# bound by kernel launches). On 2 CPU cores it makes a convolutional backbone's step 1.1-1.6x
+# faster at batch 128 or more (1.1x at batch 32, nothing for the small Transformers), but costs
+# 15-40 s per graph the first time: on the survey's pages a first run spends about what it
+# saves, so on the CPU it is only done when asked (ZOO_COMPILE=1), say for repeated runs, whose
+# compilations come from PyTorch's on-disk cache in a few seconds. Only the backbones are
+# compiled, not the pages' wrappers round them (queues, banks, momentum encoders), so one graph
+# serves every seed, objective and page that trains the same backbone.
 COMPILE_MIN_STEPS = 150
 COMPILE_MIN_BATCH = 64
 COMPILE_MIN_LAYERS = 6
@@ -86,6 +90,11 @@ COMPILE_MIN_LAYERS = 6
 def fast_path():
     """Whether `fit` takes the fast path: on unless ZOO_FAST=0."""
     return os.environ.get("ZOO_FAST", "1") != "0"
+
+
+def compiles_on(device):
+    """Whether the fast path compiles on `device`: on a GPU, and on the CPU with ZOO_COMPILE=1."""
+    return device.type == "cuda" or os.environ.get("ZOO_COMPILE") == "1"
 
 
 def _convolutional(model):
@@ -105,16 +114,17 @@ def backbones(model):
 
 
 class CompiledBackbones:
-    """`model`'s backbones compiled for `fit`'s steps when the fast path is on, each has at
-    least COMPILE_MIN_LAYERS layers with weights and training runs COMPILE_MIN_STEPS steps or
-    more of COMPILE_MIN_BATCH examples or more. `with compiled():` puts the compiled forwards
+    """`model`'s backbones compiled for `fit`'s steps when the fast path is on, `compiles_on`
+    the device, each has at least COMPILE_MIN_LAYERS layers with weights and training runs
+    COMPILE_MIN_STEPS steps or more of COMPILE_MIN_BATCH examples or more. `with compiled():` puts the compiled forwards
     in place for one step; outside it (evaluation, probes, a last smaller batch) the backbones
     run eagerly, so each is compiled for one batch shape. Where compilation fails (no C++
     compiler, say) the steps run eagerly."""
 
     def __init__(self, model, device, steps, batch_size):
         self.forwards = {}
-        if not (fast_path() and steps >= COMPILE_MIN_STEPS and batch_size >= COMPILE_MIN_BATCH):
+        if not (fast_path() and compiles_on(device) and steps >= COMPILE_MIN_STEPS
+                and batch_size >= COMPILE_MIN_BATCH):
             return
         torch._dynamo.config.suppress_errors = True
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 32)
@@ -149,7 +159,11 @@ def resident(dataset, device):
 
 
 def _autocast(device):
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    """bf16 autocast on a GPU; on the CPU only on the fast path with ZOO_BF16=1 (a trial: it
+    moves the numbers more than a change of kernels does, see benchmarks/train_speed.py)."""
+    cpu_bf16 = device.type == "cpu" and fast_path() and os.environ.get("ZOO_BF16") == "1"
+    return torch.autocast(device.type, dtype=torch.bfloat16,
+                          enabled=device.type == "cuda" or cpu_bf16)
 
 
 def classification_step(model, batch):

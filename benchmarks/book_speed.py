@@ -3,16 +3,18 @@
     python benchmarks/book_speed.py NAME ... [--profile cpu] [--seed 0] [--build _build/speed]
     python benchmarks/book_speed.py --compare-only [--profile cpu] [--seed 0]
 
-Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one after the other:
-with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into `<build>/eager`, then on
-the fast path into `<build>/fast`. `--compare-only` runs nothing and compares what both builds
-hold, so a whole book can be measured a chapter at a time. On a machine without a GPU the fast
-path only differs from the eager one with `--compile-on-cpu` (ZOO_COMPILE=1). It starts from an empty
-compilation cache (`<build>/inductor-cache`, shared by the pages of one run, as in a first run
-of the book), or from the one left there with `--keep-cache`. Prints, per page, the minutes on each
-path and their ratio, then every claim: its mean on each path, the old path's seed-to-seed
-standard deviation, whether the new mean lies within it, and whether the verdict is the same.
-Ends with the total minutes and the book's speed-up over the pages measured on both paths.
+Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one
+after the other: with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into
+`<build>/eager`, then on the fast path into `<build>/fast`. `--compare-only` runs nothing and
+compares what both builds hold, so a whole book can be measured a chapter at a time. Without a
+GPU the fast path differs from the eager one only with `--compile-on-cpu` (ZOO_COMPILE=1) or
+ZOO_BF16=1 in the environment. It starts from an empty compilation cache
+(`<build>/inductor-cache`, shared by the pages of one run, as in a first run of the book), or
+from the one left there with `--keep-cache`. Prints, per page, the minutes on each path and
+their ratio, then every claim: its mean on each path, the old path's seed-to-seed standard
+deviation, whether the new mean lies within it, and whether the verdict is the same. Ends with
+the total minutes and the speed-up over the pages measured on both paths. One run per path
+cannot resolve a change under about 15% on a shared machine: repeat it.
 """
 
 import argparse

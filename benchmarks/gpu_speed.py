@@ -26,8 +26,9 @@ PATHS = {"eager": "0", "fast": "1"}
 
 def cifar_shaped(n, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return ImageDataset(torch.rand(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g),
-                        [str(c) for c in range(10)], "cifar10-shaped")
+    images = torch.rand(n, 3, 32, 32, generator=g)
+    labels = torch.randint(0, 10, (n,), generator=g)
+    return ImageDataset(images, labels, [str(c) for c in range(10)], "cifar10-shaped")
 
 
 def epochs(path, dataset, depth, batch_size, n_epochs, device):

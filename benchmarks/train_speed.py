@@ -3,13 +3,14 @@
     python benchmarks/train_speed.py [--steps 15] [--repeats 2]
 
 For each workload (a page's model, batch and step at its `cpu` settings) it times a training
-step on five paths, interleaved: eager (the plain path, ZOO_FAST=0), channels-last memory format,
-`torch.compile` (what `zoo_utils.train.CompiledBackbones` does for convolutional backbones), both, and
-bf16 autocast (eager; fast only on CPUs with bf16 units, and not adopted: it moves the numbers
-more than a change of kernels, and it slows the Transformers down). Prints the median
-milliseconds per step, each path's speed-up over eager, the one-off compilation seconds (the
-first compile of an architecture in a process; later instances reuse it), and whether two
-compiled runs from one seed give the same losses (CPU determinism).
+step on five paths, interleaved: eager (the plain path, ZOO_FAST=0); channels-last memory
+format; `torch.compile`, which `zoo_utils.train.CompiledBackbones` applies to convolutional
+backbones on a GPU (and on the CPU with ZOO_COMPILE=1); both; and bf16 autocast, eager (fast
+only on CPUs with bf16 units; a trial on the CPU, ZOO_BF16=1, since it moves the numbers more
+than a change of kernels and slows the Transformers down). Prints the median milliseconds per
+step, each path's speed-up over eager, the one-off compilation seconds (the first compile of an
+architecture in a process; later instances reuse it), and whether two compiled runs from one
+seed give the same losses (CPU determinism).
 """
 
 import argparse

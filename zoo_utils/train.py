@@ -116,10 +116,10 @@ def backbones(model):
 class CompiledBackbones:
     """`model`'s backbones compiled for `fit`'s steps when the fast path is on, `compiles_on`
     the device, each has at least COMPILE_MIN_LAYERS layers with weights and training runs
-    COMPILE_MIN_STEPS steps or more of COMPILE_MIN_BATCH examples or more. `with compiled():` puts the compiled forwards
-    in place for one step; outside it (evaluation, probes, a last smaller batch) the backbones
-    run eagerly, so each is compiled for one batch shape. Where compilation fails (no C++
-    compiler, say) the steps run eagerly."""
+    COMPILE_MIN_STEPS steps or more of COMPILE_MIN_BATCH examples or more. `with compiled():`
+    puts the compiled forwards in place for one step; outside it (evaluation, probes, a last
+    smaller batch) the backbones run eagerly, so each is compiled for one batch shape. Where
+    compilation fails (no C++ compiler, say) the steps run eagerly."""
 
     def __init__(self, model, device, steps, batch_size):
         self.forwards = {}

@@ -1,0 +1,23 @@
+"""The speed benchmarks run end to end on tiny settings (their numbers are not checked: they
+are measurements, printed as ratios)."""
+
+import sys
+
+import pytest
+import torch
+
+from zoo_utils import reproduce
+
+sys.path.insert(0, str(reproduce.ROOT / "benchmarks"))
+import gpu_speed
+
+
+def test_gpu_speed_runs_both_paths_and_says_when_there_is_no_gpu(monkeypatch):
+    monkeypatch.setenv("ZOO_FAST", "1")           # the benchmark sets it; restored afterwards
+    table = gpu_speed.main(["--device", "cpu", "--images", "64", "--epochs", "2",
+                            "--batch-size", "32"])
+    assert list(table.index) == [(32, "eager"), (32, "fast")]
+    assert table.loc[(32, "eager"), "speed-up"] == 1.0 and (table["images/s"] > 0).all()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit, match="no CUDA GPU"):
+        gpu_speed.main([])

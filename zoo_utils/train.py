@@ -55,11 +55,8 @@ def progress_enabled(progress=None):
 def batches(dataset, batch_size, device, generator=None):
     """Tuples of tensors, one batch at a time, on `device`: (images, labels) of an ImageDataset,
     the tensors of a TensorDataset; shuffled when a generator is given."""
-    if isinstance(dataset, ImageDataset):
-        tensors = (dataset.images, dataset.labels)
-    elif isinstance(dataset, torch.utils.data.TensorDataset):
-        tensors = dataset.tensors
-    else:
+    tensors = _tensors(dataset)
+    if tensors is None:
         loader = torch.utils.data.DataLoader(dataset, batch_size, shuffle=generator is not None,
                                              generator=generator)
         yield from (tuple(t.to(device) for t in batch) for batch in loader)
@@ -144,16 +141,20 @@ class CompiledBackbones:
                 del module.forward
 
 
+def _tensors(dataset):
+    """(images, labels) of an ImageDataset, the tensors of a TensorDataset, else None."""
+    if isinstance(dataset, ImageDataset):
+        return dataset.images, dataset.labels
+    if isinstance(dataset, torch.utils.data.TensorDataset):
+        return dataset.tensors
+    return None
+
+
 def resident(dataset, device):
     """An ImageDataset or TensorDataset with its tensors moved to `device` once, for the whole of
     training (the same object where they are there already); other datasets as they are."""
-    if isinstance(dataset, ImageDataset):
-        tensors = (dataset.images, dataset.labels)
-    elif isinstance(dataset, torch.utils.data.TensorDataset):
-        tensors = dataset.tensors
-    else:
-        return dataset
-    if all(t.device == device for t in tensors):
+    tensors = _tensors(dataset)
+    if tensors is None or all(t.device == device for t in tensors):
         return dataset
     return torch.utils.data.TensorDataset(*(t.to(device) for t in tensors))
 

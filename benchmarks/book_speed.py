@@ -1,6 +1,7 @@
 """The book's pages on the plain eager path and on the fast path, compared in one run.
 
     python benchmarks/book_speed.py NAME ... [--profile cpu] [--seed 0] [--build _build/speed]
+    python benchmarks/book_speed.py NAME ... --jobs 2 [--skip-eager]
     python benchmarks/book_speed.py --compare-only [--profile cpu] [--seed 0]
 
 Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one
@@ -15,6 +16,13 @@ their ratio, then every claim: its mean on each path, the old path's seed-to-see
 deviation, whether the new mean lies within it, and whether the verdict is the same. Ends with
 the total minutes and the speed-up over the pages measured on both paths. One run per path
 cannot resolve a change under about 15% on a shared machine: repeat it.
+
+With `--jobs N` the eager path runs first, a page at a time with all the cores as before, and the
+fast path then runs every named page in one `reproduce --jobs N` call, N pages at once with a
+share of the cores each (on 2 cores, one thread each: a change of nothing but the order of
+floating-point sums). Its wall-clock minutes are kept in `<build>/fast/wall.json` and compared
+with the eager path's total: what a reader running the book with `--jobs N` waits. `--skip-eager`
+keeps the eager runs already under `<build>/eager`.
 """
 
 import argparse
@@ -23,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -48,19 +57,45 @@ def pages(names, root=ROOT):
     return list(dict.fromkeys(chosen))
 
 
-def run_both(names, profile, seed, build, keep_cache=False, compile_on_cpu=False):
+def reproduce(names, profile, seed, build, flags, env):
+    """Run `names` with `reproduce` into `build`; its wall-clock minutes."""
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "zoo_utils.reproduce", *names, "--profile", profile,
+                    "--seed", str(seed), "--force", "--build-dir", str(build), *flags],
+                   check=False, stdout=subprocess.DEVNULL, env=env)
+    return (time.monotonic() - start) / 60
+
+
+def run_both(names, profile, seed, build, keep_cache=False, compile_on_cpu=False, jobs=1,
+             skip_eager=False):
     cache = build / "inductor-cache"
     if not keep_cache:
         shutil.rmtree(cache, ignore_errors=True)
     env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache.resolve()))
     if compile_on_cpu:
         env["ZOO_COMPILE"] = "1"
-    for name in names:
-        for path, flags in PATHS.items():
-            print(f"{name}: {path} path", flush=True)
-            subprocess.run([sys.executable, "-m", "zoo_utils.reproduce", name, "--profile", profile,
-                            "--seed", str(seed), "--force", "--build-dir", str(build / path),
-                            *flags], check=False, stdout=subprocess.DEVNULL, env=env)
+    paths = {p: f for p, f in PATHS.items() if not (skip_eager and p == "eager")}
+    if jobs == 1:           # the paths alternate page by page, so a slower hour hits both
+        for name in names:
+            for path, flags in paths.items():
+                print(f"{name}: {path} path", flush=True)
+                reproduce([name], profile, seed, build / path, flags, env)
+        return
+    for name in names if "eager" in paths else []:
+        print(f"{name}: eager path", flush=True)
+        reproduce([name], profile, seed, build / "eager", PATHS["eager"], env)
+    print(f"{', '.join(names)}: fast path, {jobs} at a time", flush=True)
+    minutes = reproduce(names, profile, seed, build / "fast", [*PATHS["fast"], "--jobs", str(jobs)], env)
+    (build / "fast" / "wall.json").write_text(json.dumps({"pages": names, "jobs": jobs, "minutes": minutes}))
+
+
+def wall_clock(names, build):
+    """(jobs, minutes) of the fast path's last `--jobs` run if it ran exactly `names`, else None."""
+    saved = build / "fast" / "wall.json"
+    if not saved.exists():
+        return None
+    wall = json.loads(saved.read_text())
+    return (wall["jobs"], wall["minutes"]) if sorted(wall["pages"]) == sorted(names) else None
 
 
 def claims(build, profile, seed, name):
@@ -95,11 +130,12 @@ def compare_claims(old, new):
     return pd.DataFrame(rows)
 
 
-def compare(names, profile, seed, build):
-    """(minutes per page on both paths, claims compared page by page)."""
+def compare(names, profile, seed, build, jobs=1):
+    """(minutes per page on both paths, claims compared page by page). A page's speed-up is its
+    eager minutes over its fast ones, which ran `jobs` at a time: over its share of them."""
     times = {path: page_times(build / path, profile, seed).minutes for path in PATHS}
     minutes = pd.DataFrame(times).loc[names]
-    minutes["speed-up"] = minutes.eager / minutes.fast
+    minutes["speed-up"] = minutes.eager / (minutes.fast / jobs)
     tables = {}
     for name in names:
         table = compare_claims(claims(build / "eager", profile, seed, name),
@@ -120,11 +156,18 @@ def main(argv=None):
                         help="start the fast path from the compilation cache of the last run")
     parser.add_argument("--compile-on-cpu", action="store_true",
                         help="compile on the CPU too on the fast path (ZOO_COMPILE=1)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="run the fast path's pages N at a time in one reproduce call")
+    parser.add_argument("--skip-eager", action="store_true",
+                        help="keep the eager runs under <build>/eager instead of rerunning them")
     args = parser.parse_args(argv)
     names = pages(args.names) if args.names else list(toc_notebooks(ROOT))
     if not args.compare_only:
-        run_both(names, args.profile, args.seed, args.build, args.keep_cache, args.compile_on_cpu)
-    minutes, tables = compare(names, args.profile, args.seed, args.build)
+        run_both(names, args.profile, args.seed, args.build, args.keep_cache, args.compile_on_cpu,
+                 args.jobs, args.skip_eager)
+    wall = wall_clock(names, args.build)
+    jobs = wall[0] if wall else 1
+    minutes, tables = compare(names, args.profile, args.seed, args.build, jobs)
     with pd.option_context("display.width", 160, "display.max_colwidth", 70):
         for name, table in tables.items():
             print(f"\n{name}\n{table.round(3).to_string(index=False)}")
@@ -134,9 +177,14 @@ def main(argv=None):
         eager, fast = minutes.eager[both].sum(), minutes.fast[both].sum()
         held = sum(t["same verdict"].all() for n, t in tables.items() if both[n])
         within = sum((t["within spread"] != False).all() for n, t in tables.items() if both[n])
+        ran = f" (run {jobs} at a time, so {fast / jobs:.1f} min of the machine)" if jobs > 1 else ""
         print(f"\n{both.sum()} pages on both paths at {args.profile!r}, SEED={args.seed}: "
-              f"{eager:.1f} min eager, {fast:.1f} min fast, {eager / fast:.2f}x; every verdict "
-              f"held on {held} pages, every mean within the eager spread on {within}")
+              f"{eager:.1f} min eager, {fast:.1f} min fast{ran}, {eager / (fast / jobs):.2f}x; every "
+              f"verdict held on {held} pages, every mean within the eager spread on {within}")
+    if wall and minutes.eager.notna().all():
+        eager = minutes.eager.sum()
+        print(f"with --jobs {jobs}: {wall[1]:.1f} min from start to end against {eager:.1f} min eager "
+              f"one page at a time, {eager / wall[1]:.2f}x (the last page runs alone on its share)")
     return minutes, tables
 
 

@@ -117,3 +117,15 @@ def test_the_speed_benchmark_compares_minutes_means_and_verdicts(tmp_path):
     assert "vgg" not in tables
     with pytest.raises(SystemExit, match="unknown page or folder"):
         book_speed.pages(["no-such-page"])
+
+
+def test_the_speed_benchmark_compares_a_jobs_run_by_its_wall_clock(tmp_path, capsys):
+    saved_page(tmp_path / "eager", 6.0, [("a", [1.0, 2.0, 3.0], "reproduced")])
+    saved_page(tmp_path / "fast", 10.0, [("a", [1.0, 2.0, 3.1], "reproduced")])   # ran beside another
+    (tmp_path / "fast" / "wall.json").write_text(json.dumps({"pages": ["alexnet"], "jobs": 2, "minutes": 4.0}))
+    assert book_speed.wall_clock(["alexnet"], tmp_path) == (2, 4.0)
+    assert book_speed.wall_clock(["alexnet", "vgg"], tmp_path) is None     # another set of pages
+    minutes, _ = book_speed.compare(["alexnet"], "cpu", 0, tmp_path, jobs=2)
+    assert minutes.loc["alexnet", "speed-up"] == pytest.approx(1.2)        # 6 min against 10 / 2
+    book_speed.main(["alexnet", "--compare-only", "--build", str(tmp_path)])
+    assert "with --jobs 2: 4.0 min from start to end against 6.0 min eager" in capsys.readouterr().out

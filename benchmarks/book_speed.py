@@ -171,7 +171,7 @@ def main(argv=None):
     with pd.option_context("display.width", 160, "display.max_colwidth", 70):
         for name, table in tables.items():
             print(f"\n{name}\n{table.round(3).to_string(index=False)}")
-        print("\n" + minutes.round(2).fillna("—").to_string())
+        print("\n" + minutes.round(2).astype(object).fillna("—").to_string())
     both = minutes.eager.notna() & minutes.fast.notna()
     if both.any():
         eager, fast = minutes.eager[both].sum(), minutes.fast[both].sum()

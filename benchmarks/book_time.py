@@ -48,7 +48,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     table = page_times(Path(args.build), args.profile, args.seed)
     shown = table.rename(columns={p: f"{p} %" for p in [*PHASES, "other"]})
-    print(shown.round(1).fillna("—").to_string())
+    print(shown.round(1).astype(object).fillna("—").to_string())
     run = table.minutes.notna()
     timed = table[PHASES[0]].notna()
     print(f"\n{run.sum()} of {len(table)} pages run at {args.profile!r}: "

@@ -82,6 +82,16 @@ def test_fingerprint_changes_with_profile_and_notebook(tmp_path):
     assert reproduce.fingerprint(nb, "cpu") != before
 
 
+def test_a_notebook_with_a_share_of_the_cores_gets_a_longer_default_limit(monkeypatch):
+    monkeypatch.setattr(reproduce.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert reproduce.time_limit("cpu") == 60
+    assert reproduce.time_limit("cpu", jobs=2) == 120        # one thread each of two cores
+    assert reproduce.time_limit("cpu", jobs=3) == 180        # three notebooks on two cores
+    assert reproduce.time_limit("cpu", jobs=2, timeout=5) == 5
+    monkeypatch.setattr(reproduce.os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert reproduce.time_limit("smoke", jobs=2) == 20       # four threads each of eight
+
+
 def test_overrunning_notebook_is_stopped_and_the_rest_run(tmp_path):
     """--timeout stops a notebook (and its kernel) that runs too long; the batch goes on, and
     --jobs gives each of the notebooks running at once its share of the cores."""

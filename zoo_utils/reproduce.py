@@ -166,6 +166,17 @@ def thread_env(jobs):
                                        "OPENBLAS_NUM_THREADS")}
 
 
+def time_limit(profile, jobs=1, timeout=None):
+    """Minutes a notebook may run: `timeout` if given, else the profile's limit for a notebook
+    with all the cores, stretched by how much less of the machine each of `jobs` gets (on 2
+    cores, `--jobs 2` gives the MoCo page, 47 minutes alone, 120 minutes instead of 60)."""
+    if timeout is not None:
+        return timeout
+    cores = len(os.sched_getaffinity(0))
+    threads = int(thread_env(jobs)["OMP_NUM_THREADS"])
+    return TIME_LIMITS[profile] * max(jobs, cores / threads)
+
+
 def execute(run, profile, build, *, force=False, jobs=1, limit=None, timings=None, root=ROOT):
     """Run one notebook with papermill in its own process, stopping it after `limit` minutes;
     never raises. Cell progress is tracked on `run`; the full log goes to `<name>.log`."""
@@ -359,7 +370,8 @@ def main(argv=None):
                         help="notebooks run at once, sharing the cores between them (default 1)")
     parser.add_argument("--timeout", type=float, metavar="MINUTES",
                         help="stop a notebook after this long (default per profile: "
-                             + ", ".join(f"{p} {m} min" for p, m in TIME_LIMITS.items()) + ")")
+                             + ", ".join(f"{p} {m} min" for p, m in TIME_LIMITS.items())
+                             + ", longer with --jobs, by each notebook's share of the cores)")
     parser.add_argument("--progress-every", type=float, default=10, metavar="SECONDS",
                         help="report a running notebook's cell at most this often (default 10)")
     parser.add_argument("--no-fast", action="store_true",
@@ -379,7 +391,7 @@ def main(argv=None):
             print(f"{name:<24}{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
         return 0
     build_root = args.build_dir.resolve()
-    limit = args.timeout if args.timeout is not None else TIME_LIMITS[args.profile]
+    limit = time_limit(args.profile, args.jobs, args.timeout)
     timings = Timings(build_root / "runs" / "timings.json")
     seeds = list(dict.fromkeys(args.seed))
     runs = [Run(name, path, seed) for seed in seeds for name, path in chosen.items()]

@@ -129,3 +129,5 @@ def test_the_speed_benchmark_compares_a_jobs_run_by_its_wall_clock(tmp_path, cap
     assert minutes.loc["alexnet", "speed-up"] == pytest.approx(1.2)        # 6 min against 10 / 2
     book_speed.main(["alexnet", "--compare-only", "--build", str(tmp_path)])
     assert "with --jobs 2: 4.0 min from start to end against 6.0 min eager" in capsys.readouterr().out
+    book_speed.run_both([], "cpu", 0, tmp_path, keep_cache=True)       # a new run of the fast path
+    assert book_speed.wall_clock(["alexnet"], tmp_path) is None

@@ -74,17 +74,17 @@ def run_both(names, profile, seed, build, keep_cache=False, compile_on_cpu=False
     env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache.resolve()))
     if compile_on_cpu:
         env["ZOO_COMPILE"] = "1"
-    paths = {p: f for p, f in PATHS.items() if not (skip_eager and p == "eager")}
     (build / "fast" / "wall.json").unlink(missing_ok=True)    # a new fast run: no stale record
+    paths = {path: flags for path, flags in PATHS.items() if path == "fast" or not skip_eager}
     if jobs == 1:           # the paths alternate page by page, so a slower hour hits both
-        for name in names:
-            for path, flags in paths.items():
-                print(f"{name}: {path} path", flush=True)
-                reproduce([name], profile, seed, build / path, flags, env)
+        names_paths = [(name, path) for name in names for path in paths]
+    else:                   # every eager page first; then the fast pages together, below
+        names_paths = [(name, path) for path in paths if path == "eager" for name in names]
+    for name, path in names_paths:
+        print(f"{name}: {path} path", flush=True)
+        reproduce([name], profile, seed, build / path, paths[path], env)
+    if jobs == 1:
         return
-    for name in names if "eager" in paths else []:
-        print(f"{name}: eager path", flush=True)
-        reproduce([name], profile, seed, build / "eager", PATHS["eager"], env)
     print(f"{', '.join(names)}: fast path, {jobs} at a time", flush=True)
     minutes = reproduce(names, profile, seed, build / "fast", [*PATHS["fast"], "--jobs", str(jobs)], env)
     (build / "fast" / "wall.json").write_text(json.dumps({"pages": names, "jobs": jobs, "minutes": minutes}))

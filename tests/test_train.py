@@ -227,3 +227,42 @@ def test_bf16_on_the_cpu_only_when_asked(monkeypatch):
     monkeypatch.setenv("ZOO_FAST", "0")
     run()
     assert seen == [False, True, False]
+
+
+FREE_AND_TAKE_AGAIN = """
+import resource, torch
+from zoo_utils import train
+def faults_per_round(rounds=8):
+    start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(rounds):
+        blocks = [torch.ones(2 << 20) for _ in range(10)]   # a step's ten 8 MiB activations
+        del blocks
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start) / rounds
+faults_per_round(1)
+default = faults_per_round()
+assert train.keep_freed_memory()
+faults_per_round(1)
+print(default, faults_per_round())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
+def test_kept_memory_is_taken_again_without_page_faults():
+    import os
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", FREE_AND_TAKE_AGAIN], capture_output=True,
+                         text=True, check=True, env=dict(os.environ, ZOO_FAST="0"))
+    default, kept = map(float, out.stdout.split())
+    assert default > 1_000 and kept < default / 5, (default, kept)
+
+
+def test_keeping_freed_memory_changes_no_number():
+    import os
+    import subprocess
+    script = ("import torch; from tests.test_train import tiny_run; "
+              "print(tiny_run(0).drop(columns='seconds').to_json())")
+    root = Path(__file__).resolve().parents[1]
+    histories = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                check=True, cwd=root, env=dict(os.environ, ZOO_FAST=fast)).stdout
+                 for fast in ("0", "1")}
+    assert len(histories) == 1

@@ -12,15 +12,18 @@ same numbers. `classification_step` (cross-entropy and error) is the default.
 The fast path, for a GPU: the convolutional backbones of a net trained for many steps of large
 batches are compiled with `torch.compile` and replayed as CUDA graphs (`CompiledBackbones`),
 convolutional nets run in channels-last memory format and the training data stays on the GPU.
-On the CPU it is the eager path unless ZOO_COMPILE=1 asks for compilation there too.
-ZOO_FAST=0 restores the plain eager path, for comparing the two
-(`benchmarks/book_speed.py`).
+On the CPU it is the eager path unless ZOO_COMPILE=1 asks for compilation there too, with one
+change that moves no number: on Linux the process keeps the memory it frees for its next step
+instead of handing it back to the kernel (`keep_freed_memory`). ZOO_FAST=0 restores the plain
+eager path, for comparing the two (`benchmarks/book_speed.py`, `benchmarks/memory_speed.py`).
 """
 
 import contextlib
+import ctypes
 import math
 import os
 import random
+import sys
 import time
 
 import numpy as np
@@ -87,6 +90,35 @@ COMPILE_MIN_LAYERS = 6
 def fast_path():
     """Whether `fit` takes the fast path: on unless ZOO_FAST=0."""
     return os.environ.get("ZOO_FAST", "1") != "0"
+
+
+# glibc's malloc hands a freed block of more than 128 KiB back to the kernel, and when a
+# step's activations are freed together it trims them off the top of the heap. The next step
+# then takes fresh pages again, and the kernel zeroes each one on first touch: 30-45 thousand
+# page faults per step for the survey's ResNet-8 at batch 256, about a fifth of its time on
+# 2 cores (benchmarks/memory_speed.py). Raising the two thresholds keeps blocks of up to
+# 32 MiB in the heap, so a process holds on to its peak memory instead. Allocation never
+# changes a float: PyTorch aligns every CPU tensor to 64 bytes wherever it lives.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD = 32 << 20       # the largest value every glibc accepts
+TRIM_THRESHOLD = 1 << 30
+
+
+def keep_freed_memory():
+    """Make glibc keep freed memory for reuse (see above); True if it did. A no-op elsewhere
+    (macOS, Windows, musl), and for the process's life once done."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+if fast_path():         # every page imports this module in its setup, before it loads data
+    keep_freed_memory()
 
 
 def compiles_on(device):

@@ -1,4 +1,6 @@
 import math
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -248,8 +250,6 @@ print(default, faults_per_round())
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
 def test_kept_memory_is_taken_again_without_page_faults():
-    import os
-    import subprocess
     out = subprocess.run([sys.executable, "-c", FREE_AND_TAKE_AGAIN], capture_output=True,
                          text=True, check=True, env=dict(os.environ, ZOO_FAST="0"))
     default, kept = map(float, out.stdout.split())
@@ -257,8 +257,6 @@ def test_kept_memory_is_taken_again_without_page_faults():
 
 
 def test_keeping_freed_memory_changes_no_number():
-    import os
-    import subprocess
     script = ("import torch; from tests.test_train import tiny_run; "
               "print(tiny_run(0).drop(columns='seconds').to_json())")
     root = Path(__file__).resolve().parents[1]

@@ -264,3 +264,70 @@ def test_keeping_freed_memory_changes_no_number():
                                 check=True, cwd=root, env=dict(os.environ, ZOO_FAST=fast)).stdout
                  for fast in ("0", "1")}
     assert len(histories) == 1
+
+
+class LateHead(nn.Module):
+    """A tiny Transformer-like net whose second head gets its first gradient at the second step,
+    as a probe or a predictor added mid-training would."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(48, 16), nn.LayerNorm(16), nn.GELU())
+        self.head, self.late = nn.Linear(16, 10), nn.Linear(16, 10)
+        self.steps = 0
+
+    def forward(self, x):
+        self.steps += self.training
+        h = self.body(x)
+        return self.head(h) + (self.late(h) if self.steps > 1 else 0)
+
+
+OPTIMIZERS = {      # the settings the pages use
+    "Adam, the Transformer's betas and eps": lambda p: torch.optim.Adam(p, lr=2e-3, betas=(0.9, 0.98), eps=1e-9),
+    "Adam with weight decay": lambda p: torch.optim.Adam(p, lr=1e-3, weight_decay=1e-4),
+    "AdamW": lambda p: torch.optim.AdamW(p, lr=1e-3, betas=(0.9, 0.95), weight_decay=0.05),
+    "SGD, momentum and weight decay": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=5e-4),
+    "SGD, Nesterov": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    "SGD, plain": lambda p: torch.optim.SGD(p, lr=0.1),
+}
+
+
+def optimizer_run(make_optimizer, fast, monkeypatch):
+    monkeypatch.setenv("ZOO_FAST", fast)
+    train_set = data.load("mnistm-mini").subset(96, seed=0)
+    train_set = data.ImageDataset(train_set.images[:, :, ::8, ::8], train_set.labels, train_set.classes)
+    train.seed_all(0)
+    model = LateHead()
+    optimizer = make_optimizer(model.parameters())
+    history = train.fit(model, train_set, epochs=3, optimizer=optimizer, batch_size=16,
+                        device="cpu", progress=False)
+    return optimizer, history.drop(columns="seconds"), [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_updating_parameters_together_changes_no_number(name, monkeypatch):
+    eager_optimizer, eager, eager_weights = optimizer_run(OPTIMIZERS[name], "0", monkeypatch)
+    fast_optimizer, fast, fast_weights = optimizer_run(OPTIMIZERS[name], "1", monkeypatch)
+    assert [g["foreach"] for g in eager_optimizer.param_groups] == [None]
+    assert [g["foreach"] for g in fast_optimizer.param_groups] == [True]
+    pd.testing.assert_frame_equal(eager, fast, check_exact=True)
+    assert all(torch.equal(a, b) for a, b in zip(eager_weights, fast_weights))
+    train.seed_all(0)
+    assert not torch.equal(fast_weights[-2], LateHead().late.weight)      # the late head trained
+
+
+def test_updating_together_keeps_explicit_choices_and_other_optimizers():
+    params = [nn.Parameter(torch.ones(2))]
+    chosen = torch.optim.Adam(params, foreach=False)
+    fused = torch.optim.SGD(params, lr=0.1, fused=True)
+
+    class Custom(torch.optim.SGD):
+        pass
+
+    custom = Custom(params, lr=0.1)
+    rprop = torch.optim.Rprop(params)
+    for optimizer in (chosen, fused, custom, rprop):
+        train.update_together(optimizer)
+    assert chosen.param_groups[0]["foreach"] is False
+    assert fused.param_groups[0]["foreach"] is None and fused.param_groups[0]["fused"]
+    assert custom.param_groups[0]["foreach"] is None and rprop.param_groups[0]["foreach"] is None

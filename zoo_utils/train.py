@@ -12,9 +12,10 @@ same numbers. `classification_step` (cross-entropy and error) is the default.
 The fast path, for a GPU: the convolutional backbones of a net trained for many steps of large
 batches are compiled with `torch.compile` and replayed as CUDA graphs (`CompiledBackbones`),
 convolutional nets run in channels-last memory format and the training data stays on the GPU.
-On the CPU it is the eager path unless ZOO_COMPILE=1 asks for compilation there too, with one
-change that moves no number: on Linux the process keeps the memory it frees for its next step
-instead of handing it back to the kernel (`keep_freed_memory`). ZOO_FAST=0 restores the plain
+On the CPU it is the eager path unless ZOO_COMPILE=1 asks for compilation there too, with two
+changes that move no number: on Linux the process keeps the memory it frees for its next step
+instead of handing it back to the kernel (`keep_freed_memory`), and Adam, AdamW and SGD update
+all their parameters in one call per operation (`update_together`). ZOO_FAST=0 restores the plain
 eager path, for comparing the two (`benchmarks/book_speed.py`, `benchmarks/memory_speed.py`).
 """
 
@@ -96,11 +97,14 @@ def fast_path():
 # step's activations are freed together it trims them off the top of the heap. The next step
 # then takes fresh pages again, and the kernel zeroes each one on first touch: 30-45 thousand
 # page faults per step for the survey's ResNet-8 at batch 256, about a fifth of its time on
-# 2 cores (benchmarks/memory_speed.py). Raising the two thresholds keeps blocks of up to
-# 32 MiB in the heap, so a process holds on to its peak memory instead. Allocation never
+# 2 cores (benchmarks/memory_speed.py). Raising the two thresholds keeps freed blocks in the
+# heap, so a process holds on to its peak memory instead. The mmap threshold is 512 MiB where
+# glibc takes it (2.36 does), so evaluation's batches of 1,000 (65 MB for a ResNet's first
+# maps) are kept too: 1.3-1.7x on a ResNet-20 evaluation against 32 MiB, the largest value
+# every glibc accepts and the one used where a larger one is refused. Allocation never
 # changes a float: PyTorch aligns every CPU tensor to 64 bytes wherever it lives.
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 << 20       # the largest value every glibc accepts
+MMAP_THRESHOLDS = (512 << 20, 32 << 20)
 TRIM_THRESHOLD = 1 << 30
 
 
@@ -113,12 +117,33 @@ def keep_freed_memory():
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return False
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    return bool(any(mallopt(M_MMAP_THRESHOLD, size) for size in MMAP_THRESHOLDS)
                 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
 if fast_path():         # every page imports this module in its setup, before it loads data
     keep_freed_memory()
+
+
+# On the CPU PyTorch's Adam, AdamW and SGD update one parameter at a time by default, a Python
+# loop of about ten small operations per tensor: a sixth of a step for the Transformer pages'
+# small models. Their foreach form makes each operation one call over all the tensors, with
+# the same arithmetic in the same order, so the weights come out bit for bit the same (tested;
+# the fused form is faster still but rounds Adam differently, and SGD's fails on a parameter
+# whose first gradient comes after the first step). On a GPU foreach is the default already.
+FOREACH_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
+
+
+def update_together(optimizer):
+    """On the fast path, switch an Adam, AdamW or SGD `optimizer` to its foreach form where its
+    parameter groups left the choice to PyTorch (see above), and return it. `fit` does this; a
+    page's own training loop can too. Other optimizers and explicit choices are kept."""
+    if not fast_path() or type(optimizer) not in FOREACH_OPTIMIZERS:
+        return optimizer
+    for group in optimizer.param_groups:
+        if group.get("foreach") is None and not group.get("fused") and not group.get("differentiable"):
+            group["foreach"] = True
+    return optimizer
 
 
 def compiles_on(device):
@@ -265,6 +290,7 @@ def fit(model, train_set, test_set=None, *, epochs, optimizer, scheduler=None,
     channels_last = fast_path() and device.type == "cuda" and _convolutional(model)
     if channels_last:
         model.to(memory_format=torch.channels_last)   # slower on 2 CPU cores at these batches
+    update_together(optimizer)
     if fast_path():
         train_set = resident(train_set, device)
     rows, done = [], 0

@@ -8,8 +8,10 @@ Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cn
 after the other: with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into
 `<build>/eager`, then on the fast path into `<build>/fast`. `--compare-only` runs nothing and
 compares what both builds hold, so a whole book can be measured a chapter at a time. Without a
-GPU the fast path differs from the eager one by keeping the memory a step frees for the next
-(`zoo_utils.train.keep_freed_memory`, on Linux: no number changes), and by compiling with
+GPU the fast path differs from the eager one in two ways that change no number: the process keeps
+the memory a step frees for the next (`zoo_utils.train.keep_freed_memory`, on Linux), and Adam,
+AdamW and SGD update all their parameters in one call per operation
+(`zoo_utils.train.update_together`); and by compiling with
 `--compile-on-cpu` (ZOO_COMPILE=1) or training in bf16 with ZOO_BF16=1 in the environment. It starts from an empty compilation cache
 (`<build>/inductor-cache`, shared by the pages of one run, as in a first run of the book), or
 from the one left there with `--keep-cache`. Prints, per page, the minutes on each path and

@@ -29,3 +29,13 @@ def test_memory_speed_compares_the_two_allocators_and_their_weights():
     assert list(table.index) == [("resnet", "default"), ("resnet", "kept")]
     assert table["same weights"].all()                  # only where memory comes from changes
     assert (table["ms/step"] > 0).all() and table.loc[("resnet", "default"), "speed-up"] == 1.0
+
+
+def test_optimizer_speed_compares_the_two_forms_and_their_weights(monkeypatch):
+    import optimizer_speed
+    monkeypatch.setenv("ZOO_FAST", "1")           # the benchmark sets it; restored afterwards
+    table = optimizer_speed.main(["--steps", "2", "--repeats", "1", "--workload",
+                                  "Transformer page, Adam, batch 64"])
+    assert list(table.index.get_level_values("form")) == ["per parameter", "together"]
+    assert table["same weights"].all()                  # the same arithmetic in the same order
+    assert (table["ms/optimiser step"] > 0).all() and table["speed-up"].iloc[0] == 1.0

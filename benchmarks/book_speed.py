@@ -6,7 +6,9 @@
 
 Runs each named page (a `_toc.yml` name, or a folder of `notebooks/` such as `cnn`) twice, one
 after the other: with `reproduce --no-fast` (ZOO_FAST=0, the path before issue 16) into
-`<build>/eager`, then on the fast path into `<build>/fast`. `--compare-only` runs nothing and
+`<build>/eager`, and on the fast path into `<build>/fast`, the eager run first on the first,
+third, ... page and second on the others, so that drift in the machine's speed over a run
+cancels out over each pair of pages instead of favouring one path. `--compare-only` runs nothing and
 compares what both builds hold, so a whole book can be measured a chapter at a time. Without a
 GPU the fast path differs from the eager one in two ways that change no number: the process keeps
 the memory a step frees for the next (`zoo_utils.train.keep_freed_memory`, on Linux), and Adam,
@@ -79,8 +81,10 @@ def run_both(names, profile, seed, build, keep_cache=False, compile_on_cpu=False
         env["ZOO_COMPILE"] = "1"
     (build / "fast" / "wall.json").unlink(missing_ok=True)    # a new fast run: no stale record
     paths = {path: flags for path, flags in PATHS.items() if path == "fast" or not skip_eager}
-    if jobs == 1:           # the paths alternate page by page, so a slower hour hits both
-        names_paths = [(name, path) for name in names for path in paths]
+    if jobs == 1:           # page by page, eager first on every other page, fast first on the
+        order = list(paths)     # rest: a machine slowing down or speeding up hits both paths alike
+        names_paths = [(name, path) for i, name in enumerate(names)
+                       for path in (order if i % 2 == 0 else order[::-1])]
     else:                   # every eager page first; then the fast pages together, below
         names_paths = [(name, path) for path in paths if path == "eager" for name in names]
     for name, path in names_paths:

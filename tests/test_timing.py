@@ -131,3 +131,14 @@ def test_the_speed_benchmark_compares_a_jobs_run_by_its_wall_clock(tmp_path, cap
     assert "with --jobs 2: 4.0 min from start to end against 6.0 min eager" in capsys.readouterr().out
     book_speed.run_both([], "cpu", 0, tmp_path, keep_cache=True)       # a new run of the fast path
     assert book_speed.wall_clock(["alexnet"], tmp_path) is None
+
+
+def test_the_speed_benchmark_alternates_which_path_runs_first(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(book_speed, "reproduce", lambda names, profile, seed, build, flags, env:
+                        calls.append((names[0], build.name, flags)))
+    book_speed.run_both(["alexnet", "vgg", "resnet"], "cpu", 0, tmp_path)
+    assert [(name, path) for name, path, _ in calls] == [
+        ("alexnet", "eager"), ("alexnet", "fast"), ("vgg", "fast"), ("vgg", "eager"),
+        ("resnet", "eager"), ("resnet", "fast")]
+    assert all((flags == ["--no-fast"]) == (path == "eager") for _, path, flags in calls)

@@ -41,3 +41,13 @@ def test_optimizer_speed_compares_the_two_forms_and_their_weights(monkeypatch):
     assert list(table.index.get_level_values("form")) == ["per parameter", "together"]
     assert table["same weights"].all()                  # the same arithmetic in the same order
     assert (table["ms/optimiser step"] > 0).all() and table["speed-up"].iloc[0] == 1.0
+
+
+def test_compute_bound_counts_a_steps_operations_and_its_share_of_the_peak():
+    import compute_bound
+    table = compute_bound.main(["--steps", "1", "--peak-size", "256", "--workload",
+                                "Transformer page: encoder-decoder, batch 64"])
+    row = table.loc["Transformer page: encoder-decoder, batch 64"]
+    assert row["GFLOP per step"] > 0.1 and row["ms per step"] > 0     # a real step was counted
+    assert 0 < row["dense kernels' share of time"] <= 1
+    assert row["speed-up if the rest took no time"] >= 1

@@ -98,9 +98,7 @@ def main(argv=None):
     table = pd.DataFrame([measure(name, args.steps) for name in args.workload]).set_index("workload")
     table.insert(3, "share of peak", table["GFLOP/s"] / peak)
     table["speed-up if the rest took no time"] = 1 / table["dense kernels' share of time"]
-    with pd.option_context("display.width", 200, "display.max_columns", None,
-                           "display.float_format", "{:.2f}".format):
-        print(table)
+    print(table.round(2).to_string())
     return table
 
 

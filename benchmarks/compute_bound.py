@@ -30,8 +30,8 @@ from train_speed import WORKLOADS as STEPS
 from zoo_utils import train
 
 WORKLOADS = {**STEPS, "Transformer page: encoder-decoder, batch 64": transformer_page}
-DENSE = ("mm", "addmm", "bmm", "baddbmm", "convolution", "mkldnn_convolution",
-         "convolution_backward", "_scaled_dot_product_flash_attention",
+# the kernels that do the arithmetic (their callers, such as convolution, take next to no self time)
+DENSE = ("mm", "addmm", "bmm", "baddbmm", "mkldnn_convolution", "convolution_backward",
          "_scaled_dot_product_flash_attention_for_cpu",
          "_scaled_dot_product_flash_attention_for_cpu_backward")
 
